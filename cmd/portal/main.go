@@ -1,0 +1,254 @@
+// Command portal runs the buyer portal and its administration tasks.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"portal/handlers"
+	"portal/store"
+)
+
+const usage = `portal — Buy connectivity through CCS agreements
+
+Usage:
+  portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...] [-ocid-prefix ocds-demo01]
+  portal migrate [-db PATH]
+  portal seed    -offerings N [-db PATH]
+  portal backup  -to FILE [-db PATH]
+  portal user    add|passwd|disable ... [-db PATH]
+  portal keys    rotate [-db PATH]
+  portal help
+
+Every command takes -db PATH (default data/portal.db).
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "portal:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "seed":
+		return cmdSeed(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, args[1:], stdout, stderr)
+	// ACCOUNTS: user and keys subcommands are wired in when accounts land.
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+	return flag.ErrHelp
+}
+
+// newFlags returns a flag set that prints the portal's usage on bad flags,
+// with the -db flag every command takes.
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("portal "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage of portal %s:\n", name)
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\n"+usage)
+	}
+	return fs, fs.String("db", "data/portal.db", "database file")
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dbPath := newFlags("migrate", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database %s is at schema version %d\n", *dbPath, v)
+	return nil
+}
+
+func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dbPath := newFlags("seed", stderr)
+	n := fs.Int("offerings", 0, "number of synthetic offerings to add")
+	seed := fs.Uint64("seed", 1, "random seed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n <= 0 {
+		fmt.Fprintln(stderr, "portal seed: -offerings N is required and must be more than 0")
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	added, err := db.SeedOfferings(ctx, *n, *seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added %d offerings in %s\n", added, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dbPath := newFlags("backup", stderr)
+	to := fs.String("to", "", "file to write the backup to (must not exist)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *to == "" {
+		fmt.Fprintln(stderr, "portal backup: -to FILE is required")
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, *to); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s\n", *dbPath, *to)
+	return nil
+}
+
+// serveConfig is what `portal serve` was asked to do.
+type serveConfig struct {
+	addr, dbPath, ocidPrefix string
+	demo, secureCookies      bool
+	trusted                  []*net.IPNet
+}
+
+func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs, dbPath := newFlags("serve", stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.BoolVar(&c.demo, "demo", false, "load the demo data set into an empty database")
+	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark cookies Secure and send HSTS (behind a TLS proxy)")
+	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is trusted")
+	fs.StringVar(&c.ocidPrefix, "ocid-prefix", "ocds-demo01", "OCDS ocid prefix")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	c.dbPath = *dbPath
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "portal serve: -trusted-proxies: %q is not a CIDR range like 10.0.0.0/8\n", p)
+			return c, flag.ErrHelp
+		}
+		c.trusted = append(c.trusted, n)
+	}
+	return c, nil
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseServe(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	db, err := store.Open(ctx, cfg.dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	password := os.Getenv("PORTAL_DEMO_PASSWORD")
+	if password == "" {
+		password = "portal-demo-pass" // ACCOUNTS: store.DemoPasswordDefault
+	}
+	if cfg.demo {
+		loaded, err := db.LoadDemo(ctx, password)
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		logger.Info("demo data", "loaded", loaded, "db", cfg.dbPath)
+	}
+	e, err := handlers.New(ctx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
+		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	url := "http://" + ln.Addr().String()
+	printBanner(stdout, url, cfg.demo, password)
+	logger.Info("serving", "url", url, "db", cfg.dbPath)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// printBanner tells the person who ran the portal where it is and, with demo
+// data, how to sign in. It goes to standard output only, never to the log.
+func printBanner(w io.Writer, url string, demo bool, password string) {
+	fmt.Fprintf(w, "\nBuy connectivity through CCS agreements is running at %s\n", url)
+	if demo {
+		fmt.Fprintf(w, "\nDemo sign-ins (password %q; set PORTAL_DEMO_PASSWORD to change it):\n", password)
+		// ACCOUNTS: list store.DemoAccounts here.
+	}
+	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
+}

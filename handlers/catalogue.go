@@ -1,0 +1,161 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"portal/store"
+	"portal/views"
+)
+
+// parseCatalogueQuery reads the catalogue's URL parameters. Bad values are
+// reported as field errors and left out of the search, never a 500.
+func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams, []store.FieldError) {
+	var errs []store.FieldError
+	q := views.CatalogueQuery{
+		Q:          strings.TrimSpace(v.Get("q")),
+		Categories: nonEmpty(v["category"]),
+		Suppliers:  nonEmpty(v["supplier"]),
+		Trial:      v.Get("trial"),
+		MaxMonthly: strings.TrimSpace(v.Get("max_monthly")),
+		Sort:       v.Get("sort"),
+	}
+	if len(q.Q) > 200 {
+		q.Q = q.Q[:200]
+	}
+	p := store.SearchParams{Query: q.Q, Categories: q.Categories, Suppliers: q.Suppliers, MaxMonthly: -1}
+	if t := v.Get("term"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > 120 {
+			errs = append(errs, store.FieldError{Field: "term-any", Message: "Contract term must be a number of months from 1 to 120"})
+		} else {
+			q.Term, p.Term = n, n
+		}
+	}
+	switch q.Trial {
+	case "", store.TrialPOV, store.TrialSDWAN:
+		p.Trial = q.Trial
+	default:
+		errs = append(errs, store.FieldError{Field: "trial-any", Message: "Free trial must be proof of value or SD-WAN"})
+		q.Trial = ""
+	}
+	if q.MaxMonthly != "" {
+		pence, err := store.ParsePounds(q.MaxMonthly)
+		if err != nil {
+			errs = append(errs, store.FieldError{Field: "max_monthly", Message: "Maximum monthly price must be an amount in pounds, like 25 or 12.50"})
+		} else {
+			p.MaxMonthly = pence
+		}
+	}
+	switch q.Sort {
+	case "", store.SortRelevance, store.SortPriceAsc, store.SortPriceDesc, store.SortName:
+		p.Sort = q.Sort
+	default:
+		errs = append(errs, store.FieldError{Field: "sort", Message: "Sort must be relevance, price or name"})
+		q.Sort = ""
+	}
+	p.Page = 1
+	if s := v.Get("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100000 {
+			errs = append(errs, store.FieldError{Field: "results-page", Message: "Page must be a whole number of 1 or more"})
+		} else {
+			q.Page, p.Page = n, n
+		}
+	}
+	return q, p, errs
+}
+
+func nonEmpty(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" && len(out) < 50 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (s *Server) catalogue(c echo.Context) error {
+	ctx := c.Request().Context()
+	anonymous := currentUser(c) == nil
+	version, err := s.db.CatalogueVersion(ctx)
+	if err != nil {
+		return err
+	}
+	key := c.Request().URL.RawQuery
+	if anonymous {
+		if e, ok := s.pages.get(version, "/offerings?"+key); ok {
+			return writeHTML(c, e.status, e.body, e.gzip)
+		}
+	}
+	q, params, errs := parseCatalogueQuery(c.QueryParams())
+	res, err := s.db.SearchOfferings(ctx, params)
+	if err != nil {
+		return err
+	}
+	page := s.page(c, "Offerings", "offerings")
+	page.Errors = errs
+	props := views.CatalogueProps{Page: page, Query: q, Result: res}
+	if u := currentUser(c); u.Is(store.RoleBuyer) {
+		props.ShowOwn = true
+		props.InlifeBP = s.buyerInlifeBP(c, u)
+	}
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusBadRequest
+	}
+	body, err := renderBytes(c, views.Catalogue(props))
+	if err != nil {
+		return err
+	}
+	if anonymous {
+		e := s.pages.put(version, "/offerings?"+key, status, body)
+		return writeHTML(c, status, body, e.gzip)
+	}
+	return writeHTML(c, status, body, nil)
+}
+
+// buyerInlifeBP is the in-life discount a buyer's organisation has reached;
+// baskets bring the tier lookup, until then every buyer is on the first tier.
+func (s *Server) buyerInlifeBP(c echo.Context, u *store.User) int64 {
+	return 0
+}
+
+func (s *Server) catalogueCSV(c echo.Context) error {
+	_, params, errs := parseCatalogueQuery(c.QueryParams())
+	if len(errs) > 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, errs[0].Message)
+	}
+	params.Page, params.PerPage = 1, -1
+	res, err := s.db.SearchOfferings(c.Request().Context(), params)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="offerings.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	w.Write([]string{"slug", "name", "supplier", "agreement", "category", "unit", "monthly_pence", "one_off_pence", "mou_discount_bp", "term_options", "pov_trial", "sdwan_trial"})
+	for _, o := range res.Offerings {
+		w.Write([]string{o.Slug, csvSafe(o.Name), o.Supplier.Slug, o.Agreement.Slug, o.Category.Slug, csvSafe(o.Unit),
+			strconv.FormatInt(o.MonthlyPence, 10), strconv.FormatInt(o.OneOffPence, 10), strconv.FormatInt(o.MouBP, 10),
+			o.TermsString(), strconv.FormatBool(o.PovTrial), strconv.FormatBool(o.SdwanTrial)})
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// csvSafe stops a spreadsheet treating a text cell as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

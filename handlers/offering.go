@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"portal/store"
+	"portal/views"
+)
+
+func (s *Server) offering(c echo.Context) error {
+	ctx := c.Request().Context()
+	o, err := s.db.Offering(ctx, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	a, err := s.db.Agreement(ctx, o.Agreement.Slug)
+	if err != nil {
+		return err
+	}
+	history, err := s.db.PriceHistory(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	props := views.OfferingProps{Page: s.page(c, o.Name, "offerings"), Offering: o, Agreement: a, History: history}
+	if u := currentUser(c); u.Is(store.RoleBuyer) {
+		props.ShowOwn = true
+		props.InlifeBP = s.buyerInlifeBP(c, u)
+	}
+	return render(c, http.StatusOK, views.OfferingPage(props))
+}
+
+func (s *Server) agreement(c echo.Context) error {
+	ctx := c.Request().Context()
+	a, err := s.db.Agreement(ctx, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	offerings, err := s.db.AgreementOfferings(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Offerings: offerings}))
+}
+
+// maxCompare is the most offerings the compare page shows side by side.
+const maxCompare = 4
+
+func (s *Server) compare(c echo.Context) error {
+	q := c.QueryParams()
+	var ids []string
+	for _, id := range q["id"] {
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > maxCompare {
+		return echo.NewHTTPError(http.StatusBadRequest, "You can compare up to 4 offerings at a time. Remove some and try again.")
+	}
+	page := s.page(c, "Compare offerings", "offerings")
+	props := views.CompareProps{Page: page, IDs: ids, Quantity: 1, QuantityInput: q.Get("qty")}
+	if props.QuantityInput == "" {
+		props.QuantityInput = "1"
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(props.QuantityInput)); err != nil || n < store.MinQuantity || n > store.MaxQuantity {
+		props.Page.Errors = append(props.Page.Errors, store.FieldError{Field: "qty", Message: "Quantity must be a whole number from 1 to 100,000"})
+	} else {
+		props.Quantity = n
+	}
+	if t := q.Get("term"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > 120 {
+			props.Page.Errors = append(props.Page.Errors, store.FieldError{Field: "term", Message: "Contract term must be a number of months"})
+		} else {
+			props.Term = n
+		}
+	}
+	offerings, err := s.db.OfferingsBySlug(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	var inlifeBP int64
+	if u := currentUser(c); u.Is(store.RoleBuyer) {
+		props.ShowOwn = true
+		inlifeBP = s.buyerInlifeBP(c, u)
+	}
+	buildComparison(&props, offerings, inlifeBP)
+	status := http.StatusOK
+	if len(props.Page.Errors) > 0 {
+		status = http.StatusBadRequest
+	}
+	return render(c, status, views.Compare(props))
+}
+
+// buildComparison prices each offering for the chosen quantity and term and
+// aligns their attributes row by row.
+func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP int64) {
+	// Terms on offer across the selection; the default is the shortest term
+	// every offering has, else each offering's own shortest.
+	common := map[int]int{}
+	for _, o := range offerings {
+		for _, t := range o.Terms {
+			if common[t] == 0 {
+				p.Terms = append(p.Terms, t)
+			}
+			common[t]++
+		}
+	}
+	slices.Sort(p.Terms)
+	defaultTerm := 0
+	for _, t := range p.Terms {
+		if common[t] == len(offerings) {
+			defaultTerm = t
+			break
+		}
+	}
+	for _, o := range offerings {
+		term := p.Term
+		if term == 0 {
+			term = defaultTerm
+		}
+		if term == 0 && len(o.Terms) > 0 {
+			term = o.Terms[0]
+		}
+		col := views.CompareColumn{Offering: o, Term: term, Available: o.HasTerm(term),
+			RemoveURL: views.CompareURL(slices.DeleteFunc(slices.Clone(p.IDs), func(id string) bool { return id == o.Slug }), p.Quantity, p.Term)}
+		if col.Available {
+			col.Price = store.PriceLine(store.LineInput{MonthlyPence: o.MonthlyPence, OneOffPence: o.OneOffPence, MouBP: o.MouBP,
+				InlifeBP: inlifeBP, Quantity: int64(p.Quantity), TermMonths: int64(term)})
+		}
+		p.Columns = append(p.Columns, col)
+	}
+	money := func(f func(store.LinePrice) int64) func(views.CompareColumn) string {
+		return func(c views.CompareColumn) string {
+			if !c.Available {
+				return "Not available on " + strconv.Itoa(c.Term) + " months"
+			}
+			return store.FormatPence(f(c.Price))
+		}
+	}
+	row := func(label string, f func(views.CompareColumn) string) views.CompareRow {
+		r := views.CompareRow{Label: label}
+		for _, c := range p.Columns {
+			r.Values = append(r.Values, f(c))
+		}
+		for _, v := range r.Values {
+			if v != r.Values[0] {
+				r.Differs = true
+			}
+		}
+		return r
+	}
+	p.Price = []views.CompareRow{
+		row("Term priced", func(c views.CompareColumn) string { return strconv.Itoa(c.Term) + " months" }),
+		row("List price over term", money(func(l store.LinePrice) int64 { return l.ListPence })),
+		row("MoU discount", money(func(l store.LinePrice) int64 { return l.MouPence })),
+	}
+	if p.ShowOwn {
+		p.Price = append(p.Price, row("Your in-life discount", money(func(l store.LinePrice) int64 { return l.InlifePence })))
+	}
+	p.Price = append(p.Price,
+		row("Net over term", money(func(l store.LinePrice) int64 { return l.NetPence })),
+		row("MoU price per unit a month", func(c views.CompareColumn) string {
+			m := store.MonthlyPrice(c.Offering.MonthlyPence, c.Offering.MouBP, 0)
+			return store.FormatPence(m.NetPence)
+		}),
+	)
+	p.Contract = []views.CompareRow{
+		row("Agreement", func(c views.CompareColumn) string { return c.Offering.Agreement.Title }),
+		row("Terms available", func(c views.CompareColumn) string { return c.Offering.TermsString() + " months" }),
+		row("Unit", func(c views.CompareColumn) string { return c.Offering.Unit }),
+		row("Monthly list price", func(c views.CompareColumn) string { return store.FormatPence(c.Offering.MonthlyPence) }),
+		row("One-off charge", func(c views.CompareColumn) string { return store.FormatPence(c.Offering.OneOffPence) }),
+		row("MoU discount rate", func(c views.CompareColumn) string { return store.FormatBP(c.Offering.MouBP) }),
+	}
+	var keys []string
+	for _, o := range offerings {
+		for _, a := range o.Attributes {
+			if !slices.Contains(keys, a.Key) {
+				keys = append(keys, a.Key)
+			}
+		}
+	}
+	for _, k := range keys {
+		p.Service = append(p.Service, row(k, func(c views.CompareColumn) string { return c.Offering.Attribute(k) }))
+	}
+	yes := func(b bool) string {
+		if b {
+			return "Yes"
+		}
+		return "No"
+	}
+	p.Trials = []views.CompareRow{
+		row("Free proof-of-value trial", func(c views.CompareColumn) string { return yes(c.Offering.PovTrial) }),
+		row("Free SD-WAN trial", func(c views.CompareColumn) string { return yes(c.Offering.SdwanTrial) }),
+	}
+	p.Social = []views.CompareRow{
+		row("Commitments", func(c views.CompareColumn) string { return strings.Join(c.Offering.SocialValue, "; ") }),
+	}
+}

@@ -1,0 +1,74 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"portal/static"
+	"portal/views"
+)
+
+func (s *Server) routes(e *echo.Echo) {
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.Recover())
+	e.Use(middleware.BodyLimit("1M"))
+	e.Use(s.securityHeaders)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/static/*", serveStatic)
+	e.GET("/", s.home)
+	e.GET("/offerings", s.catalogue)
+	e.GET("/offerings.csv", s.catalogueCSV)
+	e.GET("/offerings/:slug", s.offering)
+	e.GET("/compare", s.compare)
+	e.GET("/agreements/:slug", s.agreement)
+	e.GET("/help/:page", s.help)
+}
+
+// securityHeaders sets the headers every response carries.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		if s.isHTTPS(c.Request()) {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		return next(c)
+	}
+}
+
+func serveStatic(c echo.Context) error {
+	f, ok := static.Lookup(c.Request().URL.Path)
+	if !ok {
+		return echo.ErrNotFound
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	return c.Blob(http.StatusOK, f.ContentType, f.Body)
+}
+
+func (s *Server) home(c echo.Context) error {
+	ctx := c.Request().Context()
+	agreements, err := s.db.Agreements(ctx)
+	if err != nil {
+		return err
+	}
+	cats, err := s.db.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.Home(views.HomeProps{Page: s.page(c, views.ServiceName, "home"), Agreements: agreements, Categories: cats}))
+}
+
+func (s *Server) help(c echo.Context) error {
+	page, ok := views.HelpPages[c.Param("page")]
+	if !ok {
+		return echo.ErrNotFound
+	}
+	return render(c, http.StatusOK, views.Help(s.page(c, page.Title, ""), page))
+}

@@ -1,0 +1,380 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Supplier sells offerings under one or more agreements.
+type Supplier struct {
+	ID   int64
+	Slug string
+	Name string
+}
+
+// Category groups offerings in the catalogue.
+type Category struct {
+	ID   int64
+	Slug string
+	Name string
+}
+
+// TrialTerms are an agreement's limits for free trials (PRODUCT.md §6).
+type TrialTerms struct {
+	PovMinSites, PovMaxSites, PovMinDays, PovMaxDays         int
+	SdwanMinSites, SdwanMaxSites, SdwanMinDays, SdwanMaxDays int
+	Text                                                     string
+}
+
+// Agreement is a CCS agreement (MoU or framework) with one supplier.
+type Agreement struct {
+	ID          int64
+	Slug        string
+	CCSRef      string
+	Title       string
+	Summary     string
+	Supplier    Supplier
+	StartsOn    string // YYYY-MM-DD
+	EndsOn      string // YYYY-MM-DD
+	Tiers       []Tier
+	Trials      TrialTerms
+	SocialValue []string
+}
+
+// Attribute is one named fact about an offering, such as "Data allowance".
+type Attribute struct {
+	Key   string
+	Value string
+}
+
+// AgreementRef names the agreement an offering is sold under.
+type AgreementRef struct {
+	ID    int64
+	Slug  string
+	Title string
+}
+
+// Offering is one product in the catalogue.
+type Offering struct {
+	ID           int64
+	Slug         string
+	Name         string
+	Category     Category
+	Supplier     Supplier
+	Agreement    AgreementRef
+	Unit         string
+	Summary      string
+	Description  string
+	MonthlyPence int64
+	OneOffPence  int64
+	MouBP        int64
+	Terms        []int
+	Attributes   []Attribute
+	SocialValue  []string
+	PovTrial     bool
+	SdwanTrial   bool
+	Active       bool
+	UpdatedAt    time.Time
+}
+
+// TermsString returns the term options as in the CSV: "12|24|36".
+func (o Offering) TermsString() string {
+	s := make([]string, len(o.Terms))
+	for i, t := range o.Terms {
+		s[i] = strconv.Itoa(t)
+	}
+	return strings.Join(s, "|")
+}
+
+// HasTerm reports whether months is one of the offering's term options.
+func (o Offering) HasTerm(months int) bool {
+	for _, t := range o.Terms {
+		if t == months {
+			return true
+		}
+	}
+	return false
+}
+
+// Attribute returns the value of the named attribute, or "".
+func (o Offering) Attribute(key string) string {
+	for _, a := range o.Attributes {
+		if a.Key == key {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// PricePoint is the offering's price on one term, for one unit.
+type PricePoint struct {
+	Months int
+	// Monthly is the waterfall of one month's charge (no one-off).
+	Monthly LinePrice
+	// Term is the waterfall of the whole term including the one-off charge.
+	Term LinePrice
+}
+
+// PricePoints prices one unit of the offering on each of its terms at the
+// given in-life discount.
+func (o Offering) PricePoints(inlifeBP int64) []PricePoint {
+	pts := make([]PricePoint, len(o.Terms))
+	for i, t := range o.Terms {
+		pts[i] = PricePoint{
+			Months:  t,
+			Monthly: MonthlyPrice(o.MonthlyPence, o.MouBP, inlifeBP),
+			Term: PriceLine(LineInput{MonthlyPence: o.MonthlyPence, OneOffPence: o.OneOffPence,
+				MouBP: o.MouBP, InlifeBP: inlifeBP, Quantity: 1, TermMonths: int64(t)}),
+		}
+	}
+	return pts
+}
+
+// PriceChange is one entry of an offering's price history.
+type PriceChange struct {
+	At           time.Time
+	MonthlyPence int64
+	OneOffPence  int64
+	MouBP        int64
+}
+
+const offeringColumns = `o.id, o.slug, o.name, c.id, c.slug, c.name, s.id, s.slug, s.name,
+	a.id, a.slug, a.title, o.unit, o.summary, o.description, o.monthly_pence, o.one_off_pence,
+	o.mou_discount_bp, o.attributes, o.social_value, o.pov_trial, o.sdwan_trial, o.active, o.updated_at,
+	(SELECT group_concat(months, '|') FROM (SELECT months FROM offering_terms t WHERE t.offering_id = o.id ORDER BY months))`
+
+const offeringFrom = ` FROM offerings o
+	JOIN categories c ON c.id = o.category_id
+	JOIN suppliers s ON s.id = o.supplier_id
+	JOIN agreements a ON a.id = o.agreement_id`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanOffering(row scanner) (Offering, error) {
+	var o Offering
+	var attrs, social, updated string
+	var terms sql.NullString
+	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Category.ID, &o.Category.Slug, &o.Category.Name,
+		&o.Supplier.ID, &o.Supplier.Slug, &o.Supplier.Name, &o.Agreement.ID, &o.Agreement.Slug, &o.Agreement.Title,
+		&o.Unit, &o.Summary, &o.Description, &o.MonthlyPence, &o.OneOffPence, &o.MouBP,
+		&attrs, &social, &o.PovTrial, &o.SdwanTrial, &o.Active, &updated, &terms)
+	if err != nil {
+		return o, err
+	}
+	var pairs [][2]string
+	if err := json.Unmarshal([]byte(attrs), &pairs); err != nil {
+		return o, fmt.Errorf("offering %s attributes: %w", o.Slug, err)
+	}
+	o.Attributes = make([]Attribute, len(pairs))
+	for i, p := range pairs {
+		o.Attributes[i] = Attribute{Key: p[0], Value: p[1]}
+	}
+	if err := json.Unmarshal([]byte(social), &o.SocialValue); err != nil {
+		return o, fmt.Errorf("offering %s social value: %w", o.Slug, err)
+	}
+	o.UpdatedAt, _ = time.Parse(time.RFC3339, updated)
+	if terms.Valid {
+		for _, t := range strings.Split(terms.String, "|") {
+			n, _ := strconv.Atoi(t)
+			o.Terms = append(o.Terms, n)
+		}
+	}
+	return o, nil
+}
+
+// Offering returns the offering with the given slug, active or withdrawn.
+func (db *DB) Offering(ctx context.Context, slug string) (Offering, error) {
+	return findOffering(ctx, db.r, "o.slug = ?", slug)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func findOffering(ctx context.Context, q querier, where string, args ...any) (Offering, error) {
+	o, err := scanOffering(q.QueryRowContext(ctx, "SELECT "+offeringColumns+offeringFrom+" WHERE "+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, Errorf(ENOTFOUND, "There is no such offering")
+	}
+	return o, err
+}
+
+// OfferingsBySlug returns the named offerings in the order asked; an unknown
+// slug is ENOTFOUND.
+func (db *DB) OfferingsBySlug(ctx context.Context, slugs []string) ([]Offering, error) {
+	out := make([]Offering, 0, len(slugs))
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		for _, s := range slugs {
+			o, err := findOffering(ctx, tx, "o.slug = ?", s)
+			if err != nil {
+				if ErrorCode(err) == ENOTFOUND {
+					return Errorf(ENOTFOUND, "There is no offering called %q", s)
+				}
+				return err
+			}
+			out = append(out, o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PriceHistory returns the offering's prices, newest first.
+func (db *DB) PriceHistory(ctx context.Context, offeringID int64) ([]PriceChange, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT changed_at, monthly_pence, one_off_pence, mou_discount_bp
+		FROM offering_prices WHERE offering_id = ? ORDER BY id DESC`, offeringID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PriceChange
+	for rows.Next() {
+		var p PriceChange
+		var at string
+		if err := rows.Scan(&at, &p.MonthlyPence, &p.OneOffPence, &p.MouBP); err != nil {
+			return nil, err
+		}
+		p.At, _ = time.Parse(time.RFC3339, at)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+const agreementColumns = `a.id, a.slug, a.ccs_ref, a.title, a.summary, s.id, s.slug, s.name, a.starts_on, a.ends_on,
+	a.pov_min_sites, a.pov_max_sites, a.pov_min_days, a.pov_max_days,
+	a.sdwan_min_sites, a.sdwan_max_sites, a.sdwan_min_days, a.sdwan_max_days, a.trial_terms, a.social_value
+	FROM agreements a JOIN suppliers s ON s.id = a.supplier_id`
+
+func scanAgreement(row scanner) (Agreement, error) {
+	var a Agreement
+	var social string
+	t := &a.Trials
+	err := row.Scan(&a.ID, &a.Slug, &a.CCSRef, &a.Title, &a.Summary, &a.Supplier.ID, &a.Supplier.Slug, &a.Supplier.Name,
+		&a.StartsOn, &a.EndsOn, &t.PovMinSites, &t.PovMaxSites, &t.PovMinDays, &t.PovMaxDays,
+		&t.SdwanMinSites, &t.SdwanMaxSites, &t.SdwanMinDays, &t.SdwanMaxDays, &t.Text, &social)
+	if err != nil {
+		return a, err
+	}
+	return a, json.Unmarshal([]byte(social), &a.SocialValue)
+}
+
+func loadTiers(ctx context.Context, q querier, a *Agreement) error {
+	rows, err := q.QueryContext(ctx, `SELECT from_pence, bp FROM agreement_tiers WHERE agreement_id = ? ORDER BY from_pence`, a.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	a.Tiers = nil
+	for rows.Next() {
+		var t Tier
+		if err := rows.Scan(&t.FromPence, &t.BP); err != nil {
+			return err
+		}
+		a.Tiers = append(a.Tiers, t)
+	}
+	return rows.Err()
+}
+
+// Agreement returns the agreement with the given slug, with its tiers.
+func (db *DB) Agreement(ctx context.Context, slug string) (Agreement, error) {
+	var a Agreement
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		a, err = scanAgreement(tx.QueryRowContext(ctx, "SELECT "+agreementColumns+" WHERE a.slug = ?", slug))
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(ENOTFOUND, "There is no such agreement")
+		}
+		if err != nil {
+			return err
+		}
+		return loadTiers(ctx, tx, &a)
+	})
+	return a, err
+}
+
+// Agreements returns every agreement, with tiers, by title.
+func (db *DB) Agreements(ctx context.Context) ([]Agreement, error) {
+	var out []Agreement
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT "+agreementColumns+" ORDER BY a.title")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAgreement(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i := range out {
+			if err := loadTiers(ctx, tx, &out[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AgreementOfferings returns the active offerings sold under an agreement, by category then name.
+func (db *DB) AgreementOfferings(ctx context.Context, agreementID int64) ([]Offering, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+offeringColumns+offeringFrom+
+		" WHERE o.agreement_id = ? AND o.active = 1 ORDER BY c.position, c.name, o.name", agreementID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Offering
+	for rows.Next() {
+		o, err := scanOffering(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Categories returns every category in display order.
+func (db *DB) Categories(ctx context.Context) ([]Category, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT id, slug, name FROM categories ORDER BY position, name")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Category
+	for rows.Next() {
+		var c Category
+		if err := rows.Scan(&c.ID, &c.Slug, &c.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CatalogueVersion returns a number that changes whenever the catalogue does.
+func (db *DB) CatalogueVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := db.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&v)
+	return v, err
+}
+
+// HasDemoData reports whether the demo data set was loaded into this database.
+func (db *DB) HasDemoData(ctx context.Context) (bool, error) {
+	var v int64
+	err := db.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'demo'").Scan(&v)
+	return v == 1, err
+}

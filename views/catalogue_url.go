@@ -1,0 +1,162 @@
+package views
+
+import (
+	"net/url"
+	"strconv"
+
+	"portal/store"
+)
+
+// CatalogueQuery is the catalogue state as it appears in the URL, so every
+// link can be built from it and every result page bookmarked.
+type CatalogueQuery struct {
+	Q          string
+	Categories []string
+	Suppliers  []string
+	Term       int
+	Trial      string
+	MaxMonthly string // as typed, in pounds
+	Sort       string
+	Page       int
+}
+
+// Values encodes the query; zero values are left out.
+func (q CatalogueQuery) Values() url.Values {
+	v := url.Values{}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	for _, c := range q.Categories {
+		v.Add("category", c)
+	}
+	for _, s := range q.Suppliers {
+		v.Add("supplier", s)
+	}
+	if q.Term > 0 {
+		v.Set("term", strconv.Itoa(q.Term))
+	}
+	if q.Trial != "" {
+		v.Set("trial", q.Trial)
+	}
+	if q.MaxMonthly != "" {
+		v.Set("max_monthly", q.MaxMonthly)
+	}
+	if q.Sort != "" && q.Sort != store.SortRelevance {
+		v.Set("sort", q.Sort)
+	}
+	if q.Page > 1 {
+		v.Set("page", strconv.Itoa(q.Page))
+	}
+	return v
+}
+
+// URL returns the catalogue URL for the query.
+func (q CatalogueQuery) URL() string {
+	if enc := q.Values().Encode(); enc != "" {
+		return "/offerings?" + enc
+	}
+	return "/offerings"
+}
+
+// CSVURL returns the CSV download for the same filters (all pages).
+func (q CatalogueQuery) CSVURL() string {
+	q.Page = 0
+	if enc := q.Values().Encode(); enc != "" {
+		return "/offerings.csv?" + enc
+	}
+	return "/offerings.csv"
+}
+
+// WithPage returns the query on another page.
+func (q CatalogueQuery) WithPage(n int) CatalogueQuery {
+	q.Page = n
+	return q
+}
+
+func without(list []string, v string) []string {
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// RemovableFilter is a selected filter shown above the results as a link
+// that removes it.
+type RemovableFilter struct {
+	Label string
+	URL   string
+}
+
+// SelectedFilters lists the active filters with links that remove each one.
+func (q CatalogueQuery) SelectedFilters(f store.Facets) []RemovableFilter {
+	var out []RemovableFilter
+	base := q
+	base.Page = 0
+	label := func(values []store.FacetValue, v string) string {
+		for _, x := range values {
+			if x.Value == v {
+				return x.Label
+			}
+		}
+		return v
+	}
+	if q.Q != "" {
+		r := base
+		r.Q = ""
+		out = append(out, RemovableFilter{"Search: " + q.Q, r.URL()})
+	}
+	for _, c := range q.Categories {
+		r := base
+		r.Categories = without(q.Categories, c)
+		out = append(out, RemovableFilter{"Category: " + label(f.Categories, c), r.URL()})
+	}
+	for _, s := range q.Suppliers {
+		r := base
+		r.Suppliers = without(q.Suppliers, s)
+		out = append(out, RemovableFilter{"Supplier: " + label(f.Suppliers, s), r.URL()})
+	}
+	if q.Term > 0 {
+		r := base
+		r.Term = 0
+		out = append(out, RemovableFilter{"Term: " + strconv.Itoa(q.Term) + " months", r.URL()})
+	}
+	if q.Trial != "" {
+		r := base
+		r.Trial = ""
+		out = append(out, RemovableFilter{"Free trial: " + label(f.Trials, q.Trial), r.URL()})
+	}
+	if q.MaxMonthly != "" {
+		r := base
+		r.MaxMonthly = ""
+		out = append(out, RemovableFilter{"Up to £" + q.MaxMonthly + " a month", r.URL()})
+	}
+	return out
+}
+
+// PageLink is one item of the pagination.
+type PageLink struct {
+	Number  int // 0 for an ellipsis
+	URL     string
+	Current bool
+}
+
+// Pagination returns the page links: first, last, and two either side of
+// the current page, with ellipses between.
+func (q CatalogueQuery) Pagination(current, pages int) []PageLink {
+	var out []PageLink
+	last := 0
+	for n := 1; n <= pages; n++ {
+		if n != 1 && n != pages && (n < current-2 || n > current+2) {
+			continue
+		}
+		if last != 0 && n > last+1 {
+			out = append(out, PageLink{})
+		}
+		out = append(out, PageLink{Number: n, URL: q.WithPage(n).URL(), Current: n == current})
+		last = n
+	}
+	return out
+}
