@@ -18,15 +18,15 @@ import (
 func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams, []store.FieldError) {
 	var errs []store.FieldError
 	q := views.CatalogueQuery{
-		Q:          strings.TrimSpace(v.Get("q")),
-		Categories: nonEmpty(v["category"]),
-		Suppliers:  nonEmpty(v["supplier"]),
-		Trial:      v.Get("trial"),
-		MaxMonthly: strings.TrimSpace(v.Get("max_monthly")),
-		Sort:       v.Get("sort"),
+		Q:               strings.TrimSpace(v.Get("q")),
+		Categories:      nonEmpty(v["category"]),
+		Suppliers:       nonEmpty(v["supplier"]),
+		Trial:           v.Get("trial"),
+		MaxMonthlyInput: v.Get("max_monthly"),
+		Sort:            v.Get("sort"),
 	}
-	if len(q.Q) > 200 {
-		q.Q = q.Q[:200]
+	if r := []rune(q.Q); len(r) > 200 {
+		q.Q = string(r[:200]) // whole characters: a cut must stay valid UTF-8
 	}
 	p := store.SearchParams{Query: q.Q, Categories: q.Categories, Suppliers: q.Suppliers, MaxMonthly: -1}
 	if t := v.Get("term"); t != "" {
@@ -44,12 +44,12 @@ func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams
 		errs = append(errs, store.FieldError{Field: "trial-any", Message: "Free trial must be proof of value or SD-WAN"})
 		q.Trial = ""
 	}
-	if q.MaxMonthly != "" {
-		pence, err := store.ParsePounds(q.MaxMonthly)
+	if in := strings.TrimSpace(q.MaxMonthlyInput); in != "" {
+		pence, err := store.ParsePounds(in)
 		if err != nil {
 			errs = append(errs, store.FieldError{Field: "max_monthly", Message: "Maximum monthly price must be an amount in pounds, like 25 or 12.50"})
 		} else {
-			p.MaxMonthly = pence
+			q.MaxMonthly, p.MaxMonthly = in, pence
 		}
 	}
 	switch q.Sort {
@@ -63,7 +63,8 @@ func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams
 	if s := v.Get("page"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100000 {
-			errs = append(errs, store.FieldError{Field: "results-page", Message: "Page must be a whole number of 1 or more"})
+			// No field holds the page: the message links to the results.
+			errs = append(errs, store.FieldError{Field: "results", Message: "Page must be a whole number of 1 or more"})
 		} else {
 			q.Page, p.Page = n, n
 		}
@@ -104,7 +105,7 @@ func (s *Server) catalogue(c echo.Context) error {
 	props := views.CatalogueProps{Page: page, Query: q, Result: res}
 	if u := currentUser(c); u.Is(store.RoleBuyer) {
 		props.ShowOwn = true
-		props.InlifeBP = s.buyerInlifeBP(c, u)
+		props.InlifeByAgreement = s.buyerInlifeBPs(c, u)
 	}
 	status := http.StatusOK
 	if len(errs) > 0 {
@@ -121,10 +122,26 @@ func (s *Server) catalogue(c echo.Context) error {
 	return writeHTML(c, status, body, nil)
 }
 
-// buyerInlifeBP is the in-life discount a buyer's organisation has reached;
-// baskets bring the tier lookup, until then every buyer is on the first tier.
-func (s *Server) buyerInlifeBP(c echo.Context, u *store.User) int64 {
-	return 0
+// buyerInlifeBP is the in-life discount a buyer's organisation has reached
+// under an agreement. A failed lookup shows the first tier (0 bp) rather
+// than failing the page, and is logged.
+func (s *Server) buyerInlifeBP(c echo.Context, u *store.User, agreementID int64) int64 {
+	bp, err := s.db.InlifeBP(c.Request().Context(), u, agreementID)
+	if err != nil {
+		s.log.Error("in-life tier lookup", "err", err)
+		return 0
+	}
+	return bp
+}
+
+// buyerInlifeBPs is buyerInlifeBP for every agreement, by agreement id.
+func (s *Server) buyerInlifeBPs(c echo.Context, u *store.User) map[int64]int64 {
+	m, err := s.db.InlifeBPs(c.Request().Context(), u)
+	if err != nil {
+		s.log.Error("in-life tier lookup", "err", err)
+		return map[int64]int64{}
+	}
+	return m
 }
 
 func (s *Server) catalogueCSV(c echo.Context) error {

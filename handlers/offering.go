@@ -29,7 +29,12 @@ func (s *Server) offering(c echo.Context) error {
 	props := views.OfferingProps{Page: s.page(c, o.Name, "offerings"), Offering: o, Agreement: a, History: history}
 	if u := currentUser(c); u.Is(store.RoleBuyer) {
 		props.ShowOwn = true
-		props.InlifeBP = s.buyerInlifeBP(c, u)
+		props.InlifeBP = s.buyerInlifeBP(c, u, o.Agreement.ID)
+		form, err := s.addToBasketSlot(c, o)
+		if err != nil {
+			return err
+		}
+		props.AddToBasket = views.AddToBasketForm(form)
 	}
 	return render(c, http.StatusOK, views.OfferingPage(props))
 }
@@ -66,15 +71,22 @@ func (s *Server) compare(c echo.Context) error {
 	if props.QuantityInput == "" {
 		props.QuantityInput = "1"
 	}
+	// With fewer than two offerings there is no quantity or term form to
+	// point an error at, so they are not checked.
+	compared := len(ids) >= 2
 	if n, err := strconv.Atoi(strings.TrimSpace(props.QuantityInput)); err != nil || n < store.MinQuantity || n > store.MaxQuantity {
-		props.Page.Errors = append(props.Page.Errors, store.FieldError{Field: "qty", Message: "Quantity must be a whole number from 1 to 100,000"})
+		if compared {
+			props.Page.Errors = append(props.Page.Errors, store.FieldError{Field: "qty", Message: "Quantity must be a whole number from 1 to 100,000"})
+		}
 	} else {
 		props.Quantity = n
 	}
 	if t := q.Get("term"); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 1 || n > 120 {
-			props.Page.Errors = append(props.Page.Errors, store.FieldError{Field: "term", Message: "Contract term must be a number of months"})
+			if compared {
+				props.Page.Errors = append(props.Page.Errors, store.FieldError{Field: "term", Message: "Contract term must be a number of months"})
+			}
 		} else {
 			props.Term = n
 		}
@@ -83,10 +95,10 @@ func (s *Server) compare(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var inlifeBP int64
+	inlifeBP := map[int64]int64{}
 	if u := currentUser(c); u.Is(store.RoleBuyer) {
 		props.ShowOwn = true
-		inlifeBP = s.buyerInlifeBP(c, u)
+		inlifeBP = s.buyerInlifeBPs(c, u)
 	}
 	buildComparison(&props, offerings, inlifeBP)
 	status := http.StatusOK
@@ -98,7 +110,9 @@ func (s *Server) compare(c echo.Context) error {
 
 // buildComparison prices each offering for the chosen quantity and term and
 // aligns their attributes row by row.
-func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP int64) {
+// inlifeBP holds the buyer's in-life discount by agreement id (offerings
+// may span agreements; a missing agreement is 0 bp).
+func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP map[int64]int64) {
 	// Terms on offer across the selection; the default is the shortest term
 	// every offering has, else each offering's own shortest.
 	common := map[int]int{}
@@ -130,14 +144,14 @@ func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP
 			RemoveURL: views.CompareURL(slices.DeleteFunc(slices.Clone(p.IDs), func(id string) bool { return id == o.Slug }), p.Quantity, p.Term)}
 		if col.Available {
 			col.Price = store.PriceLine(store.LineInput{MonthlyPence: o.MonthlyPence, OneOffPence: o.OneOffPence, MouBP: o.MouBP,
-				InlifeBP: inlifeBP, Quantity: int64(p.Quantity), TermMonths: int64(term)})
+				InlifeBP: inlifeBP[o.Agreement.ID], Quantity: int64(p.Quantity), TermMonths: int64(term)})
 		}
 		p.Columns = append(p.Columns, col)
 	}
 	money := func(f func(store.LinePrice) int64) func(views.CompareColumn) string {
 		return func(c views.CompareColumn) string {
 			if !c.Available {
-				return "Not available on " + strconv.Itoa(c.Term) + " months"
+				return "Not available on " + months(c.Term)
 			}
 			return store.FormatPence(f(c.Price))
 		}
@@ -155,7 +169,7 @@ func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP
 		return r
 	}
 	p.Price = []views.CompareRow{
-		row("Term priced", func(c views.CompareColumn) string { return strconv.Itoa(c.Term) + " months" }),
+		row("Term priced", func(c views.CompareColumn) string { return months(c.Term) }),
 		row("List price over term", money(func(l store.LinePrice) int64 { return l.ListPence })),
 		row("MoU discount", money(func(l store.LinePrice) int64 { return l.MouPence })),
 	}
@@ -171,7 +185,7 @@ func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP
 	)
 	p.Contract = []views.CompareRow{
 		row("Agreement", func(c views.CompareColumn) string { return c.Offering.Agreement.Title }),
-		row("Terms available", func(c views.CompareColumn) string { return c.Offering.TermsString() + " months" }),
+		row("Terms available", func(c views.CompareColumn) string { return termsList(c.Offering.Terms) }),
 		row("Unit", func(c views.CompareColumn) string { return c.Offering.Unit }),
 		row("Monthly list price", func(c views.CompareColumn) string { return store.FormatPence(c.Offering.MonthlyPence) }),
 		row("One-off charge", func(c views.CompareColumn) string { return store.FormatPence(c.Offering.OneOffPence) }),
@@ -201,4 +215,27 @@ func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP
 	p.Social = []views.CompareRow{
 		row("Commitments", func(c views.CompareColumn) string { return strings.Join(c.Offering.SocialValue, "; ") }),
 	}
+}
+
+// termsList says a list of terms in words: "12, 24 or 36 months".
+func termsList(terms []int) string {
+	if len(terms) == 0 {
+		return ""
+	}
+	s := make([]string, len(terms))
+	for i, t := range terms {
+		s[i] = strconv.Itoa(t)
+	}
+	if len(s) == 1 {
+		return months(terms[0])
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1] + " months"
+}
+
+// months says a number of months in words: "1 month", "24 months".
+func months(n int) string {
+	if n == 1 {
+		return "1 month"
+	}
+	return strconv.Itoa(n) + " months"
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -34,14 +35,30 @@ func renderBytes(c echo.Context, comp templ.Component) ([]byte, error) {
 	return bytes.Clone(buf.Bytes()), nil
 }
 
+// gzipMinSize is the body size above which pages are sent compressed.
+const gzipMinSize = 1024
+
+// gzipBytes compresses b into a slice of its own, sized to fit (cached
+// pages keep it).
 func gzipBytes(b []byte) []byte {
-	var out bytes.Buffer
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
 	w := gzipPool.Get().(*gzip.Writer)
-	w.Reset(&out)
+	w.Reset(buf)
 	w.Write(b)
 	w.Close()
 	gzipPool.Put(w)
-	return out.Bytes()
+	return bytes.Clone(buf.Bytes())
+}
+
+// gunzipBytes is the body of a page cached only compressed.
+func gunzipBytes(gz []byte) ([]byte, error) {
+	r, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -57,13 +74,21 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return writeHTML(c, status, b, nil)
 }
 
-// writeHTML writes a rendered page, compressed when the client accepts it;
-// gz may hold the already-compressed body.
+// writeHTML writes a rendered page, compressed when the client accepts it
+// and the body is over gzipMinSize; gz may hold the already-compressed body,
+// and then body may be nil (a page cached compressed only).
 func writeHTML(c echo.Context, status int, body, gz []byte) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	if acceptsGzip(c.Request()) && len(body) > 1024 {
+	compress := acceptsGzip(c.Request())
+	if body == nil && gz != nil && !compress {
+		var err error
+		if body, err = gunzipBytes(gz); err != nil {
+			return err
+		}
+	}
+	if compress && (len(body) > gzipMinSize || body == nil && gz != nil) {
 		if gz == nil {
 			gz = gzipBytes(body)
 		}

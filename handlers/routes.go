@@ -15,6 +15,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit("1M"))
 	e.Use(s.securityHeaders)
+	e.Use(s.loadSession, s.rejectCrossSite, s.csrf())
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/static/*", serveStatic)
@@ -25,6 +26,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/compare", s.compare)
 	e.GET("/agreements/:slug", s.agreement)
 	e.GET("/help/:page", s.help)
+	s.accountRoutes(e)
+	s.basketRoutes(e)
 }
 
 // securityHeaders sets the headers every response carries.

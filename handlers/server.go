@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,6 +25,10 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// OCIDPrefix prefixes OCDS ocids.
 	OCIDPrefix string
+	// LoginBurst and LoginEvery set the per-address throttle on POST /login:
+	// a burst of LoginBurst attempts, then one per LoginEvery (defaults 10, 6s).
+	LoginBurst int
+	LoginEvery time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -33,6 +38,9 @@ type Server struct {
 	cfg   Config
 	pages *pageCache
 	demo  bool
+	// sessions and loginLimit belong to accounts (middleware.go).
+	sessions   *store.SessionStore
+	loginLimit *ipLimiter
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -50,6 +58,9 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	e.HidePort = true
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
+	if err := s.initAccounts(ctx); err != nil {
+		return nil, err
+	}
 	s.routes(e)
 	return e, nil
 }

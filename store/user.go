@@ -18,8 +18,9 @@ type User struct {
 	OrgName string
 	OrgType string
 	// SupplierID links a supplier user to the supplier whose catalogue they keep.
-	SupplierID int64
-	Active     bool
+	SupplierID   int64
+	SupplierSlug string
+	Active       bool
 }
 
 // Is reports whether the user has the given role; a nil user has none.

@@ -15,9 +15,12 @@ type CatalogueQuery struct {
 	Suppliers  []string
 	Term       int
 	Trial      string
-	MaxMonthly string // as typed, in pounds
-	Sort       string
-	Page       int
+	MaxMonthly string // as typed, in pounds; empty when not a valid amount
+	// MaxMonthlyInput is what was typed in the maximum price field, shown back
+	// even when it is not a valid amount (and so not applied or linked).
+	MaxMonthlyInput string
+	Sort            string
+	Page            int
 }
 
 // Values encodes the query; zero values are left out.
@@ -131,7 +134,11 @@ func (q CatalogueQuery) SelectedFilters(f store.Facets) []RemovableFilter {
 	if q.MaxMonthly != "" {
 		r := base
 		r.MaxMonthly = ""
-		out = append(out, RemovableFilter{"Up to £" + q.MaxMonthly + " a month", r.URL()})
+		label := "Up to £" + q.MaxMonthly + " a month"
+		if pence, err := store.ParsePounds(q.MaxMonthly); err == nil {
+			label = "Up to " + store.FormatPence(pence) + " a month"
+		}
+		out = append(out, RemovableFilter{label, r.URL()})
 	}
 	return out
 }

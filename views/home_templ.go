@@ -61,7 +61,7 @@ func Home(p HomeProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</h1><p class=\"lead\">Compare connectivity offerings sold under Crown Commercial Service agreements, see exactly how every price is worked out, and submit a basket for approval in an afternoon instead of running a tender.</p><form method=\"get\" action=\"/offerings\" class=\"search-bar\" role=\"search\"><div class=\"form-group\"><label class=\"label\" for=\"home-q\">Search offerings</label><p class=\"hint\" id=\"home-q-hint\">For example “5G SIM”, “ethernet 1Gbps” or “SD-WAN”</p><input class=\"input\" type=\"search\" id=\"home-q\" name=\"q\" aria-describedby=\"home-q-hint\"></div><button type=\"submit\" class=\"button\">Search</button></form><h2>Browse by category</h2><ul>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</h1><p class=\"lead\">Compare connectivity offerings sold under Crown Commercial Service agreements, see exactly how every price is worked out, and submit a basket for approval in an afternoon instead of running a tender.</p><form method=\"get\" action=\"/offerings\" class=\"search-bar\" role=\"search\"><div class=\"form-group\"><label class=\"label\" for=\"home-q\">Search offerings</label><p class=\"hint\" id=\"home-q-hint\">For example “5G SIM”, “ethernet 1Gbps” or “SD-WAN”</p><input class=\"input\" type=\"search\" id=\"home-q\" name=\"q\" aria-describedby=\"home-q-hint\"></div><button type=\"submit\" class=\"button\">Search</button></form><h2>Browse by category</h2><ul class=\"link-list\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -97,7 +97,7 @@ func Home(p HomeProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</ul><h2>What you can do</h2><ul><li>Find and compare offerings side by side, across agreements.</li><li>See the supply-chain (MoU) discount and, once signed in, your organisation’s in-life loyalty discount on every price.</li><li>Build a basket with your requirements, budget and evaluation weights, and submit it to CCS for approval.</li><li>Print a quote, and apply for free proof-of-value and SD-WAN trials.</li></ul><h2>Agreements carried</h2><ul>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</ul><p><a href=\"/offerings\">Browse all offerings</a></p><h2>What you can do</h2><ul><li>Find and compare offerings side by side, across agreements.</li><li>See the supply-chain (MoU) discount and, once signed in, your organisation’s in-life loyalty discount on every price.</li><li>Build a basket with your requirements, budget and evaluation weights, and submit it to CCS for approval.</li><li>Print a quote, and apply for free proof-of-value and SD-WAN trials.</li></ul><h2>Agreements carried</h2><ul>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -109,7 +109,7 @@ func Home(p HomeProps) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/agreements/" + a.Slug)).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `home.templ`, Line: 41, Col: 56}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `home.templ`, Line: 42, Col: 56}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 				if templ_7745c5c3_Err != nil {
@@ -122,7 +122,7 @@ func Home(p HomeProps) templ.Component {
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(a.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `home.templ`, Line: 41, Col: 68}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `home.templ`, Line: 42, Col: 68}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
@@ -135,7 +135,7 @@ func Home(p HomeProps) templ.Component {
 				var templ_7745c5c3_Var8 string
 				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(a.Supplier.Name)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `home.templ`, Line: 41, Col: 96}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `home.templ`, Line: 42, Col: 96}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 				if templ_7745c5c3_Err != nil {
@@ -148,7 +148,7 @@ func Home(p HomeProps) templ.Component {
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(a.CCSRef)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `home.templ`, Line: 41, Col: 110}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `home.templ`, Line: 42, Col: 110}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {

@@ -57,7 +57,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdSeed(ctx, args[1:], stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, args[1:], stdout, stderr)
-	// ACCOUNTS: user and keys subcommands are wired in when accounts land.
+	case "user":
+		return cmdUser(args[1:])
+	case "keys":
+		return cmdKeys(args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -192,7 +195,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer db.Close()
 	password := os.Getenv("PORTAL_DEMO_PASSWORD")
 	if password == "" {
-		password = "portal-demo-pass" // ACCOUNTS: store.DemoPasswordDefault
+		password = store.DemoPasswordDefault
 	}
 	if cfg.demo {
 		loaded, err := db.LoadDemo(ctx, password)
@@ -248,7 +251,9 @@ func printBanner(w io.Writer, url string, demo bool, password string) {
 	fmt.Fprintf(w, "\nBuy connectivity through CCS agreements is running at %s\n", url)
 	if demo {
 		fmt.Fprintf(w, "\nDemo sign-ins (password %q; set PORTAL_DEMO_PASSWORD to change it):\n", password)
-		// ACCOUNTS: list store.DemoAccounts here.
+		for _, a := range store.DemoAccounts {
+			fmt.Fprintf(w, "  %-28s %-9s %s\n", a.Email, a.Role, a.Org)
+		}
 	}
 	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
 }

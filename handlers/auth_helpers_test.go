@@ -1,0 +1,200 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
+
+	"portal/store"
+)
+
+// testPassword is every test account's password.
+const testPassword = "correct horse battery"
+
+// authLogBuffer is a goroutine-safe log sink.
+type authLogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *authLogBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *authLogBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// authEnv is a server over a fresh database holding the demo catalogue and
+// one account per role, in organisations that do not clash with demo data.
+type authEnv struct {
+	t     *testing.T
+	e     *echo.Echo
+	db    *store.DB
+	logs  *authLogBuffer
+	orgs  map[string]store.Organisation // north, east, ccs, supplier
+	users map[string]store.User         // buyer, buyer2, reviewer, supplier, admin
+}
+
+func newAuthEnv(t *testing.T, configure ...func(*Config)) *authEnv {
+	t.Helper()
+	store.UseTestPasswordParams()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.LoadCatalogue(ctx, store.DemoCatalogue()); err != nil {
+		t.Fatal(err)
+	}
+	logs := &authLogBuffer{}
+	cfg := Config{DB: db, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), LoginBurst: 1000}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	e, err := New(sctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &authEnv{t: t, e: e, db: db, logs: logs, orgs: map[string]store.Organisation{}, users: map[string]store.User{}}
+	op := store.Operator()
+	for key, n := range map[string]store.NewOrganisation{
+		"north":    {Name: "Testshire County Council", Type: store.OrgCountyCouncil, Identifier: "GB-LAC-E10000001"},
+		"east":     {Name: "Testbridge Borough Council", Type: store.OrgDistrictCouncil},
+		"ccs":      {Name: "Test Commercial Service", Type: store.OrgCCS},
+		"supplier": {Name: "Test Supplier Ltd", Type: store.OrgSupplier},
+	} {
+		o, err := db.CreateOrganisation(ctx, op, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.orgs[key] = o
+	}
+	for key, n := range map[string]store.NewUser{
+		"buyer":    {Name: "Bea Buyer", Email: "buyer@testshire.example", OrgID: env.orgs["north"].ID, Role: store.RoleBuyer},
+		"buyer2":   {Name: "Ben Buyer", Email: "buyer@testbridge.example", OrgID: env.orgs["east"].ID, Role: store.RoleBuyer},
+		"reviewer": {Name: "Rae Reviewer", Email: "reviewer@test-ccs.example", OrgID: env.orgs["ccs"].ID, Role: store.RoleReviewer},
+		"supplier": {Name: "Sam Supplier", Email: "catalogue@test-supplier.example", OrgID: env.orgs["supplier"].ID, Role: store.RoleSupplier, SupplierSlug: store.DemoSupplierVMO2B},
+		"admin":    {Name: "Ada Admin", Email: "admin@test-portal.example", OrgID: env.orgs["ccs"].ID, Role: store.RoleAdmin},
+	} {
+		n.Password = testPassword
+		u, err := db.CreateUser(ctx, op, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.users[key] = u
+	}
+	return env
+}
+
+// authClient is a browser stand-in: a cookie jar, a peer address and headers.
+type authClient struct {
+	t      *testing.T // the test it reports to; set it in parallel subtests
+	env    *authEnv
+	jar    map[string]*http.Cookie
+	peer   string // RemoteAddr host
+	header http.Header
+	https  bool
+}
+
+func (env *authEnv) client() *authClient {
+	return &authClient{t: env.t, env: env, jar: map[string]*http.Cookie{}, peer: "192.0.2.10", header: http.Header{}}
+}
+
+// do sends a request; a non-nil form is POSTed url-encoded, and gets the
+// jar's CSRF token unless it already has a _csrf field.
+func (cl *authClient) do(method, path string, form url.Values) *httptest.ResponseRecorder {
+	cl.t.Helper()
+	var body io.Reader
+	if form != nil {
+		if _, ok := form["_csrf"]; !ok {
+			form = authCloneValues(form)
+			if c := cl.jar[csrfCookie]; c != nil {
+				form.Set("_csrf", c.Value)
+			}
+		}
+		body = strings.NewReader(form.Encode())
+	}
+	target := path
+	if cl.https {
+		target = "https://portal.example" + path
+	}
+	r := httptest.NewRequest(method, target, body)
+	r.RemoteAddr = cl.peer + ":40000"
+	if form != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range cl.header {
+		r.Header[k] = v
+	}
+	for _, c := range cl.jar {
+		r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	w := httptest.NewRecorder()
+	cl.env.e.ServeHTTP(w, r)
+	for _, c := range w.Result().Cookies() {
+		if c.MaxAge < 0 || c.Value == "" {
+			delete(cl.jar, c.Name)
+		} else {
+			cl.jar[c.Name] = c
+		}
+	}
+	return w
+}
+
+func authCloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// signIn signs the client in as the env user key and fails the test otherwise.
+func (cl *authClient) signIn(key string) {
+	cl.t.Helper()
+	cl.do("GET", "/login", nil)
+	w := cl.do("POST", "/login", url.Values{"email": {cl.env.users[key].Email}, "password": {testPassword}})
+	if w.Code != http.StatusSeeOther {
+		cl.t.Fatalf("sign in as %s: status %d, want 303\n%s", key, w.Code, w.Body)
+	}
+	if cl.jar[sessionCookie] == nil {
+		cl.t.Fatalf("sign in as %s: no session cookie", key)
+	}
+}
+
+func authDoc(t *testing.T, w *httptest.ResponseRecorder) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(bytes.NewReader(w.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func authSetCookie(w *httptest.ResponseRecorder, name string) *http.Cookie {
+	for _, c := range w.Result().Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}

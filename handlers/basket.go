@@ -1,0 +1,385 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"portal/store"
+	"portal/views"
+)
+
+// basketRoutes registers the buyer's baskets (PRODUCT.md §8) and the quotes
+// that buyers of the organisation and reviewers can read.
+func (s *Server) basketRoutes(e *echo.Echo) {
+	g := e.Group("/baskets", s.requireRole(store.RoleBuyer))
+	g.GET("", s.basketsHome)
+	g.POST("", s.createBasket)
+	g.GET("/add", s.addToBasketPage)
+	g.POST("/lines", s.addToBasket)
+	g.GET("/:id", s.basketPage)
+	g.POST("/:id/lines", s.addLine)
+	g.POST("/:id/lines/:line", s.updateLine)
+	g.POST("/:id/lines/:line/delete", s.deleteLine)
+	g.GET("/:id/requirements", s.requirementsPage)
+	g.POST("/:id/requirements", s.saveRequirements)
+	g.POST("/:id/submit", s.submitBasket)
+	g.POST("/:id/withdraw", s.withdrawBasket)
+	g.GET("/:id/preview", s.previewQuote)
+	s.quoteRoutes(e.Group("/quotes", s.requireRole(store.RoleBuyer, store.RoleReviewer)))
+}
+
+// idParam reads a numeric path parameter; anything else is a 404.
+func idParam(c echo.Context, name string) (int64, error) {
+	n, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return n, nil
+}
+
+func (s *Server) basketsHome(c echo.Context) error {
+	return s.renderBaskets(c, http.StatusOK, "", nil)
+}
+
+func (s *Server) renderBaskets(c echo.Context, status int, name string, errs []store.FieldError) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	list, err := s.db.Baskets(ctx, u)
+	if err != nil {
+		return err
+	}
+	quotes, err := s.db.RecentQuotes(ctx, u, 10)
+	if err != nil {
+		return err
+	}
+	page := s.page(c, "Your baskets", "baskets")
+	page.Errors = errs
+	return render(c, status, views.BasketsPage(views.BasketsProps{Page: page, Groups: views.GroupBaskets(list), Quotes: quotes, NewName: name}))
+}
+
+func (s *Server) createBasket(c echo.Context) error {
+	name := c.FormValue("name")
+	b, err := s.db.CreateBasket(c.Request().Context(), currentUser(c), name)
+	if store.ErrorCode(err) == store.EINVALID {
+		return s.renderBaskets(c, http.StatusUnprocessableEntity, name, store.ErrorFields(err))
+	} else if err != nil {
+		return err
+	}
+	setFlash(c, "Basket “"+b.Name+"” created")
+	return c.Redirect(http.StatusSeeOther, "/baskets/"+strconv.FormatInt(b.ID, 10))
+}
+
+// basketView is how to show the basket page after a failed POST.
+type basketView struct {
+	status   int
+	errs     []store.FieldError
+	conflict string
+	lineEdit *views.LineEdit
+	add      store.LineForm
+	mismatch *store.AgreementMismatchError
+}
+
+func (s *Server) renderBasket(c echo.Context, id int64, v basketView) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	b, err := s.db.Basket(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	props := views.BasketProps{Basket: b, Conflict: v.conflict, LineEdit: v.lineEdit, Add: v.add, Mismatch: v.mismatch}
+	if b.Status.Editable() {
+		if props.Offerings, err = s.addableOfferings(c, b); err != nil {
+			return err
+		}
+	}
+	props.Page = s.page(c, b.Name, "baskets")
+	props.Page.Errors = v.errs
+	if v.status == 0 {
+		v.status = http.StatusOK
+	}
+	return render(c, v.status, views.BasketPage(props))
+}
+
+// addableOfferings are the active offerings under the basket's agreement, or
+// under every agreement while the basket is empty.
+func (s *Server) addableOfferings(c echo.Context, b store.Basket) ([]store.Offering, error) {
+	ctx := c.Request().Context()
+	if b.Agreement != nil {
+		return s.db.AgreementOfferings(ctx, b.Agreement.ID)
+	}
+	agreements, err := s.db.Agreements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Offering
+	for _, a := range agreements {
+		os, err := s.db.AgreementOfferings(ctx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, os...)
+	}
+	return out, nil
+}
+
+func (s *Server) basketPage(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	return s.renderBasket(c, id, basketView{})
+}
+
+// basketFailure re-renders the basket page for a refused POST: 422 with the
+// form's errors, 409 with a conflict banner; anything else goes to the
+// error handler. v carries what was typed, so nothing is lost.
+func (s *Server) basketFailure(c echo.Context, id int64, err error, v basketView) error {
+	var mm *store.AgreementMismatchError
+	switch {
+	case errors.As(err, &mm):
+		v.status, v.mismatch = http.StatusUnprocessableEntity, mm
+		v.errs = []store.FieldError{{Field: "mismatch", Message: mm.Err.Message}}
+	case store.ErrorCode(err) == store.EINVALID:
+		v.status, v.errs = http.StatusUnprocessableEntity, store.ErrorFields(err)
+		if len(v.errs) == 0 {
+			v.errs = []store.FieldError{{Field: "lines", Message: store.ErrorMessage(err)}}
+		}
+	case store.ErrorCode(err) == store.ECONFLICT:
+		v.status, v.conflict = http.StatusConflict, store.ErrorMessage(err)
+	default:
+		return err
+	}
+	return s.renderBasket(c, id, v)
+}
+
+func lineAddedMessage(r store.LineAdded) string {
+	return strconv.FormatInt(r.Quantity, 10) + " × " + r.OfferingName + " added to " + r.BasketName
+}
+
+func lineForm(c echo.Context) store.LineForm {
+	return store.LineForm{Offering: c.FormValue("offering"), Quantity: c.FormValue("quantity"), TermMonths: c.FormValue("term_months")}
+}
+
+func (s *Server) addLine(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	f := lineForm(c)
+	res, err := s.db.AddLine(c.Request().Context(), currentUser(c), id, f)
+	if err != nil {
+		return s.basketFailure(c, id, err, basketView{add: f})
+	}
+	setFlash(c, lineAddedMessage(res))
+	return c.Redirect(http.StatusSeeOther, "/baskets/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) updateLine(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	line, err := idParam(c, "line")
+	if err != nil {
+		return err
+	}
+	ch := store.LineChange{Quantity: c.FormValue("quantity"), TermMonths: c.FormValue("term_months"), Version: c.FormValue("version")}
+	if err := s.db.UpdateLine(c.Request().Context(), currentUser(c), id, line, ch); err != nil {
+		return s.basketFailure(c, id, err, basketView{lineEdit: &views.LineEdit{LineID: line, Quantity: ch.Quantity, TermMonths: ch.TermMonths}})
+	}
+	setFlash(c, "Line updated")
+	return c.Redirect(http.StatusSeeOther, "/baskets/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) deleteLine(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	line, err := idParam(c, "line")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteLine(c.Request().Context(), currentUser(c), id, line, c.FormValue("version")); err != nil {
+		return s.basketFailure(c, id, err, basketView{})
+	}
+	setFlash(c, "Line removed")
+	return c.Redirect(http.StatusSeeOther, "/baskets/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) requirementsPage(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	b, err := s.db.Basket(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	if !b.Status.Editable() {
+		return c.Redirect(http.StatusSeeOther, "/baskets/"+strconv.FormatInt(id, 10))
+	}
+	f := store.RequirementsForm{Version: strconv.FormatInt(b.Version, 10)}
+	if b.HasRequirements {
+		f = store.FormFromRequirements(b.Requirements, b.Version)
+	}
+	return s.renderRequirements(c, http.StatusOK, b, f, nil, "")
+}
+
+func (s *Server) renderRequirements(c echo.Context, status int, b store.Basket, f store.RequirementsForm, errs []store.FieldError, conflict string) error {
+	page := s.page(c, "What you need", "baskets")
+	page.Errors = errs
+	return render(c, status, views.RequirementsPage(views.RequirementsProps{Page: page, Basket: b, Form: f, Conflict: conflict,
+		Today: store.TodayLondon(s.db.Now()).Format("2006-01-02")}))
+}
+
+func (s *Server) saveRequirements(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	f := store.RequirementsForm{Need: c.FormValue("need"), Budget: c.FormValue("budget"), Sites: c.FormValue("sites"),
+		RequiredBy: c.FormValue("required_by"), WeightPrice: c.FormValue("weight_price"), WeightQuality: c.FormValue("weight_quality"),
+		WeightSocial: c.FormValue("weight_social"), Version: c.FormValue("version")}
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	err = s.db.SetRequirements(ctx, u, id, f)
+	if err == nil {
+		setFlash(c, "What you need has been saved")
+		return c.Redirect(http.StatusSeeOther, "/baskets/"+strconv.FormatInt(id, 10))
+	}
+	code := store.ErrorCode(err)
+	if code != store.EINVALID && code != store.ECONFLICT {
+		return err
+	}
+	b, berr := s.db.Basket(ctx, u, id)
+	if berr != nil {
+		return berr
+	}
+	if code == store.ECONFLICT {
+		// Keep what they typed; the next save is checked against the
+		// basket as it is now.
+		f.Version = strconv.FormatInt(b.Version, 10)
+		return s.renderRequirements(c, http.StatusConflict, b, f, nil, store.ErrorMessage(err))
+	}
+	return s.renderRequirements(c, http.StatusUnprocessableEntity, b, f, store.ErrorFields(err), "")
+}
+
+func (s *Server) submitBasket(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ref, created, err := s.db.Submit(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return s.basketFailure(c, id, err, basketView{})
+	}
+	if created {
+		setFlash(c, "Quote "+ref.Ref+" version "+strconv.Itoa(ref.Version)+" issued and submitted for approval")
+	} else {
+		setFlash(c, "This basket was already submitted: this is its quote")
+	}
+	return c.Redirect(http.StatusSeeOther, ref.URL())
+}
+
+func (s *Server) withdrawBasket(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ref, err := s.db.Withdraw(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return s.basketFailure(c, id, err, basketView{})
+	}
+	setFlash(c, "Quote "+ref.Ref+" version "+strconv.Itoa(ref.Version)+" withdrawn. The basket is a draft again.")
+	return c.Redirect(http.StatusSeeOther, "/baskets/"+strconv.FormatInt(id, 10))
+}
+
+// addFormProps fills the add-to-basket form for an offering: the buyer's
+// editable baskets that can take it (same agreement, or empty).
+func (s *Server) addFormProps(c echo.Context, o store.Offering, v store.AddToBasketForm) (views.AddFormProps, error) {
+	list, err := s.db.Baskets(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return views.AddFormProps{}, err
+	}
+	p := views.AddFormProps{CSRF: csrfToken(c), Offering: o, Values: v}
+	for _, b := range list {
+		if b.Status.Editable() && (b.AgreementID == 0 || b.AgreementID == o.Agreement.ID) {
+			p.Baskets = append(p.Baskets, b)
+		}
+	}
+	if p.Values.Quantity == "" {
+		p.Values.Quantity = "1"
+	}
+	if p.Values.Basket == "" && len(p.Baskets) == 0 {
+		p.Values.Basket = "new"
+	}
+	return p, nil
+}
+
+// addToBasketSlot is the offering page's add-to-basket form for buyers.
+func (s *Server) addToBasketSlot(c echo.Context, o store.Offering) (views.AddFormProps, error) {
+	v := store.AddToBasketForm{}
+	if len(o.Terms) > 0 {
+		v.TermMonths = strconv.Itoa(o.Terms[0])
+	}
+	return s.addFormProps(c, o, v)
+}
+
+// addToBasketPage is the add-to-basket form on its own page (linked from
+// compare, and shown again with errors).
+func (s *Server) addToBasketPage(c echo.Context) error {
+	o, err := s.db.Offering(c.Request().Context(), c.QueryParam("offering"))
+	if err != nil {
+		return err
+	}
+	v := store.AddToBasketForm{LineForm: store.LineForm{Offering: o.Slug, Quantity: c.QueryParam("quantity"), TermMonths: c.QueryParam("term_months")}}
+	if v.TermMonths == "" && len(o.Terms) > 0 {
+		v.TermMonths = strconv.Itoa(o.Terms[0])
+	}
+	return s.renderAddPage(c, http.StatusOK, o, v, nil, nil)
+}
+
+func (s *Server) renderAddPage(c echo.Context, status int, o store.Offering, v store.AddToBasketForm, errs []store.FieldError, mm *store.AgreementMismatchError) error {
+	form, err := s.addFormProps(c, o, v)
+	if err != nil {
+		return err
+	}
+	form.Errors, form.Mismatch = errs, mm
+	page := s.page(c, "Add "+o.Name+" to a basket", "baskets")
+	page.Errors = errs
+	return render(c, status, views.AddToBasketPage(views.AddToBasketProps{Page: page, Form: form}))
+}
+
+func (s *Server) addToBasket(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := store.AddToBasketForm{LineForm: lineForm(c), Basket: c.FormValue("basket"), NewBasket: c.FormValue("new_basket")}
+	res, err := s.db.AddToBasket(ctx, currentUser(c), f)
+	if err == nil {
+		setFlash(c, lineAddedMessage(res))
+		return c.Redirect(http.StatusSeeOther, "/baskets/"+strconv.FormatInt(res.BasketID, 10))
+	}
+	var mm *store.AgreementMismatchError
+	code := store.ErrorCode(err)
+	if code != store.EINVALID && code != store.ECONFLICT {
+		return err
+	}
+	o, oerr := s.db.Offering(ctx, f.Offering)
+	if oerr != nil {
+		if code == store.EINVALID {
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose an offering from the catalogue.")
+		}
+		return err
+	}
+	switch {
+	case errors.As(err, &mm):
+		return s.renderAddPage(c, http.StatusUnprocessableEntity, o, f, []store.FieldError{{Field: "mismatch", Message: mm.Err.Message}}, mm)
+	case code == store.ECONFLICT:
+		// The chosen basket cannot take lines now (submitted or decided).
+		return s.renderAddPage(c, http.StatusConflict, o, f, []store.FieldError{{Field: "basket", Message: store.ErrorMessage(err)}}, nil)
+	}
+	return s.renderAddPage(c, http.StatusUnprocessableEntity, o, f, store.ErrorFields(err), nil)
+}

@@ -1,0 +1,410 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// basketClient is a signed-in buyer with helpers for the basket pages.
+type basketClient struct {
+	*authClient
+	t *testing.T
+}
+
+func newBasketClient(t *testing.T, env *authEnv, who string) *basketClient {
+	cl := env.client()
+	cl.signIn(who)
+	return &basketClient{authClient: cl, t: t}
+}
+
+// newBasket creates a basket through POST /baskets and returns its id.
+func (cl *basketClient) newBasket(name string) int64 {
+	cl.t.Helper()
+	w := cl.do("POST", "/baskets", url.Values{"name": {name}})
+	if w.Code != http.StatusSeeOther {
+		cl.t.Fatalf("create basket: status %d, want 303\n%.500s", w.Code, w.Body)
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(w.Header().Get("Location"), "/baskets/"), 10, 64)
+	if err != nil {
+		cl.t.Fatalf("create basket: Location %q", w.Header().Get("Location"))
+	}
+	return id
+}
+
+func (cl *basketClient) path(id int64, suffix string) string {
+	return "/baskets/" + strconv.FormatInt(id, 10) + suffix
+}
+
+func (cl *basketClient) addLine(id int64, slug string, q, term int) {
+	cl.t.Helper()
+	w := cl.do("POST", cl.path(id, "/lines"), url.Values{"offering": {slug}, "quantity": {strconv.Itoa(q)}, "term_months": {strconv.Itoa(term)}})
+	if w.Code != http.StatusSeeOther {
+		cl.t.Fatalf("add %s: status %d, want 303\n%.800s", slug, w.Code, w.Body)
+	}
+}
+
+func (cl *basketClient) requirements(id int64, extra url.Values) *httpResult {
+	form := url.Values{"need": {"Mobiles for carers"}, "budget": {"25000"}, "sites": {"2"}, "required_by": {"2099-01-31"},
+		"weight_price": {"50"}, "weight_quality": {"40"}, "weight_social": {"10"}}
+	for k, v := range extra {
+		form[k] = v
+	}
+	w := cl.do("POST", cl.path(id, "/requirements"), form)
+	return &httpResult{code: w.Code, loc: w.Header().Get("Location"), body: w.Body.String()}
+}
+
+type httpResult struct {
+	code int
+	loc  string
+	body string
+}
+
+func summaryLinks(t *testing.T, body string) []string {
+	t.Helper()
+	var out []string
+	re := regexp.MustCompile(`<div class="error-summary"[\s\S]*?</div>`)
+	for _, m := range regexp.MustCompile(`href="(#[^"]+)"`).FindAllStringSubmatch(re.FindString(body), -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func TestBasketPages(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	id := cl.newBasket("Carers’ mobiles")
+
+	tests := []struct {
+		name         string
+		method, path string
+		form         url.Values
+		wantStatus   int
+		wantLocation string
+		wantSummary  []string // error summary links, in order
+		wantBody     []string
+	}{
+		{name: "empty basket page", method: "GET", path: cl.path(id, ""), wantStatus: 200,
+			wantBody: []string{"<h1>Carers’ mobiles", "The basket is empty", `name="_csrf"`}},
+		{name: "add a line", method: "POST", path: cl.path(id, "/lines"),
+			form: url.Values{"offering": {"business-unlimited-5g-sim"}, "quantity": {"10"}, "term_months": {"24"}}, wantStatus: 303, wantLocation: cl.path(id, "")},
+		{name: "bad quantity and term: 422 with summary in form order", method: "POST", path: cl.path(id, "/lines"),
+			form:       url.Values{"offering": {"business-unlimited-5g-sim"}, "quantity": {"0"}, "term_months": {"7"}},
+			wantStatus: 422, wantSummary: []string{"#quantity", "#term_months"},
+			wantBody: []string{"<title>Error: ", `aria-invalid="true"`, "Quantity must be a whole number from 1 to 100,000"}},
+		{name: "another agreement's offering offers a new basket", method: "POST", path: cl.path(id, "/lines"),
+			form:       url.Values{"offering": {"ffc-full-fibre-300"}, "quantity": {"2"}, "term_months": {"12"}},
+			wantStatus: 422, wantSummary: []string{"#mismatch"},
+			wantBody: []string{`id="mismatch"`, "Start a new basket for Full Fibre 300", `name="new_basket"`}},
+		{name: "the basket shows the waterfall and totals", method: "GET", path: cl.path(id, ""), wantStatus: 200,
+			wantBody: []string{"How this price is worked out", "£5,055.00", "VAT at 20%", "£1,011.00", "£6,066.00",
+				"£945.00 (15.8% of the list price)", "0.0% in-life discount", "£100,000.00 more of approved purchases reaches the next tier (1.5%)"}},
+		{name: "submit without requirements is refused", method: "POST", path: cl.path(id, "/submit"), form: url.Values{},
+			wantStatus: 422, wantSummary: []string{"#requirements"}},
+		{name: "requirements form", method: "GET", path: cl.path(id, "/requirements"), wantStatus: 200,
+			wantBody: []string{`name="version"`, `id="weight_social"`}},
+		{name: "invalid requirements: 422, every field in order", method: "POST", path: cl.path(id, "/requirements"),
+			form:       url.Values{"need": {""}, "budget": {"12.345"}, "sites": {"0"}, "required_by": {"2001-01-01"}, "weight_price": {"50"}, "weight_quality": {"45"}, "weight_social": {"5"}},
+			wantStatus: 422, wantSummary: []string{"#need", "#budget", "#sites", "#required_by", "#weight_social"},
+			wantBody: []string{`value="12.345"`}},
+		{name: "weights not adding up", method: "POST", path: cl.path(id, "/requirements"),
+			form:       url.Values{"need": {"n"}, "budget": {"1"}, "sites": {"1"}, "required_by": {"2099-01-01"}, "weight_price": {"50"}, "weight_quality": {"45"}, "weight_social": {"10"}},
+			wantStatus: 422, wantSummary: []string{"#weight_price"}, wantBody: []string{"they add up to 105%"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := cl.do(tt.method, tt.path, tt.form)
+			if w.Code != tt.wantStatus {
+				t.Fatalf("status %d, want %d\n%.1500s", w.Code, tt.wantStatus, w.Body)
+			}
+			if tt.wantLocation != "" && w.Header().Get("Location") != tt.wantLocation {
+				t.Fatalf("Location %q, want %q", w.Header().Get("Location"), tt.wantLocation)
+			}
+			body := w.Body.String()
+			if tt.wantSummary != nil {
+				if got := summaryLinks(t, body); !slices.Equal(got, tt.wantSummary) {
+					t.Fatalf("error summary links %v, want %v", got, tt.wantSummary)
+				}
+				for _, l := range tt.wantSummary {
+					if !strings.Contains(body, `id="`+l[1:]+`"`) {
+						t.Errorf("the summary links to %s but nothing has that id", l)
+					}
+				}
+			}
+			for _, want := range tt.wantBody {
+				if !strings.Contains(body, want) {
+					t.Errorf("body lacks %q", want)
+				}
+			}
+		})
+	}
+	if b, _ := env.db.Basket(t.Context(), ptr(env.users["buyer"]), id); b.HasRequirements || len(b.Lines) != 1 {
+		t.Fatalf("a refused form saved something: requirements %v, %d lines", b.HasRequirements, len(b.Lines))
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestBasketStaleEditShowsConflict(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	id := cl.newBasket("Contested")
+	cl.addLine(id, "business-unlimited-5g-sim", 5, 24)
+	b, err := env.db.Basket(t.Context(), ptr(env.users["buyer"]), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := strconv.FormatInt(b.Version, 10)
+	cl.addLine(id, "iot-sim-1gb", 1, 12) // someone else's add: bumps the version
+
+	linePath := cl.path(id, "/lines/"+strconv.FormatInt(b.Lines[0].ID, 10))
+	w := cl.do("POST", linePath, url.Values{"quantity": {"777"}, "term_months": {"36"}, "version": {stale}})
+	if w.Code != http.StatusConflict {
+		t.Fatalf("stale line edit: status %d, want 409", w.Code)
+	}
+	body := w.Body.String()
+	for _, want := range []string{`id="conflict"`, "Your change was not saved", `value="777"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("conflict page lacks %q", want)
+		}
+	}
+	r := cl.requirements(id, url.Values{"version": {stale}, "need": {"typed by hand"}})
+	if r.code != http.StatusConflict || !strings.Contains(r.body, "typed by hand") || !strings.Contains(r.body, "Your change was not saved") {
+		t.Fatalf("stale requirements: status %d, want 409 keeping what was typed\n%.800s", r.code, r.body)
+	}
+	after, _ := env.db.Basket(t.Context(), ptr(env.users["buyer"]), id)
+	if after.Lines[0].Quantity != 5 || after.HasRequirements {
+		t.Fatalf("a stale edit was saved: %+v", after.Lines[0])
+	}
+}
+
+func TestSubmitAndQuote(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	id := cl.newBasket(`<script>alert("name")</script>`)
+	cl.addLine(id, "business-unlimited-5g-sim", 10, 24)
+	cl.addLine(id, "cloud-phone-system-user", 3, 36)
+	if r := cl.requirements(id, url.Values{"need": {`<script>alert("need")</script>`}}); r.code != http.StatusSeeOther {
+		t.Fatalf("requirements: %d\n%.800s", r.code, r.body)
+	}
+
+	t.Run("free text is escaped on the basket page", func(t *testing.T) {
+		body := cl.do("GET", cl.path(id, ""), nil).Body.String()
+		if strings.Contains(body, `<script>alert(`) || !strings.Contains(body, `&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;`) ||
+			!strings.Contains(body, `&lt;script&gt;alert(&#34;need&#34;)`) {
+			t.Fatal("the basket name or need is not escaped")
+		}
+	})
+
+	w := cl.do("POST", cl.path(id, "/submit"), url.Values{})
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !regexp.MustCompile(`^/quotes/Q-\d{4}-\d{6}/v1$`).MatchString(loc) {
+		t.Fatalf("submit: status %d Location %q, want 303 to /quotes/Q-YYYY-NNNNNN/v1", w.Code, loc)
+	}
+
+	t.Run("a second submit shows the same version", func(t *testing.T) {
+		w := cl.do("POST", cl.path(id, "/submit"), url.Values{})
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != loc {
+			t.Fatalf("got %d → %q, want 303 → %q", w.Code, w.Header().Get("Location"), loc)
+		}
+	})
+
+	t.Run("quote page", func(t *testing.T) {
+		w := cl.do("GET", loc, nil)
+		body := w.Body.String()
+		if w.Code != 200 {
+			t.Fatalf("status %d", w.Code)
+		}
+		for _, want := range []string{"Version 1", "Awaiting approval", "Testshire County Council", "Virgin Media O2 Business",
+			"data-print", "Print or save as PDF", "Publication duties", "Local Government Transparency Code", "Valid until",
+			"&lt;script&gt;alert(&#34;need&#34;)", loc + "/print.css"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("quote page lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "<script>alert(") {
+			t.Error("the quote page does not escape the need")
+		}
+	})
+
+	t.Run("print stylesheet puts the reference in the footer", func(t *testing.T) {
+		w := cl.do("GET", loc+"/print.css", nil)
+		ref := strings.Split(loc, "/")[2]
+		if w.Code != 200 || !strings.Contains(w.Body.String(), ref) || !strings.Contains(w.Body.String(), "counter(page)") {
+			t.Fatalf("status %d body %q", w.Code, w.Body)
+		}
+	})
+
+	t.Run("quote JSON has exactly the contract's fields in pence", func(t *testing.T) {
+		w := cl.do("GET", loc+".json", nil)
+		if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+			t.Fatalf("status %d type %q", w.Code, w.Header().Get("Content-Type"))
+		}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(w.Body.Bytes(), &raw); err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for k := range raw {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		want := []string{"agreement", "approvals", "gross_total_pence", "inlife_bp", "issued_at", "lines", "net_total_pence",
+			"organisation", "ref", "savings_pence", "status", "valid_until", "vat_pence", "version"}
+		if !slices.Equal(keys, want) {
+			t.Fatalf("keys %v, want %v", keys, want)
+		}
+		var q struct {
+			Lines []struct {
+				List int64 `json:"list_pence"`
+				Net  int64 `json:"net_pence"`
+			}
+			NetTotal int64 `json:"net_total_pence"`
+			VAT      int64 `json:"vat_pence"`
+			Gross    int64 `json:"gross_total_pence"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &q); err != nil {
+			t.Fatal(err)
+		}
+		// 10 × £25 × 24 = £6,000, 15.75 % off = £5,055; 3 × £11 × 36 = £1,188, 12.5 % off = £1,039.50.
+		if len(q.Lines) != 2 || q.Lines[0].List != 600_000 || q.Lines[0].Net != 505_500 || q.Lines[1].Net != 103_950 ||
+			q.NetTotal != 609_450 || q.VAT != 121_890 || q.Gross != 731_340 {
+			t.Fatalf("got %+v", q)
+		}
+	})
+
+	t.Run("the submitted basket shows the quote and no edit controls", func(t *testing.T) {
+		body := cl.do("GET", cl.path(id, ""), nil).Body.String()
+		if strings.Contains(body, "/submit") || strings.Contains(body, `name="quantity"`) || !strings.Contains(body, "Withdraw from approval") {
+			t.Fatal("the submitted basket still shows edit controls, or no withdraw button")
+		}
+	})
+
+	t.Run("another organisation's buyer gets 404; a reviewer can read it", func(t *testing.T) {
+		other := newBasketClient(t, env, "buyer2")
+		for _, p := range []string{loc, loc + ".json", cl.path(id, "")} {
+			if w := other.do("GET", p, nil); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "Testshire") {
+				t.Errorf("%s: status %d, want 404 without the other organisation's name", p, w.Code)
+			}
+		}
+		rev := newBasketClient(t, env, "reviewer")
+		if w := rev.do("GET", loc, nil); w.Code != 200 {
+			t.Errorf("reviewer: status %d, want 200", w.Code)
+		}
+	})
+
+	t.Run("withdraw returns to draft and the version says withdrawn", func(t *testing.T) {
+		w := cl.do("POST", cl.path(id, "/withdraw"), url.Values{})
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("withdraw: %d", w.Code)
+		}
+		if body := cl.do("GET", loc, nil).Body.String(); !strings.Contains(body, "Withdrawn") {
+			t.Fatal("the quote does not say withdrawn")
+		}
+		w = cl.do("POST", cl.path(id, "/submit"), url.Values{})
+		if got := w.Header().Get("Location"); !strings.HasSuffix(got, "/v2") {
+			t.Fatalf("resubmit went to %q, want v2", got)
+		}
+	})
+}
+
+func TestAddToBasketFromOfferingPage(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	page := cl.do("GET", "/offerings/business-unlimited-5g-sim", nil).Body.String()
+	for _, want := range []string{`action="/baskets/lines"`, `name="new_basket"`, `name="term_months"`, "Your in-life discount"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("offering page lacks %q", want)
+		}
+	}
+	w := cl.do("POST", "/baskets/lines", url.Values{"offering": {"business-unlimited-5g-sim"}, "basket": {"new"}, "new_basket": {"From the offering"},
+		"quantity": {"3"}, "term_months": {"12"}})
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/baskets/") {
+		t.Fatalf("status %d Location %q", w.Code, w.Header().Get("Location"))
+	}
+	next := cl.do("GET", w.Header().Get("Location"), nil).Body.String()
+	if !strings.Contains(next, "3 × Business Unlimited 5G SIM added to From the offering") {
+		t.Fatal("no flash message naming the line and basket")
+	}
+	w = cl.do("POST", "/baskets/lines", url.Values{"offering": {"business-unlimited-5g-sim"}, "quantity": {"abc"}, "term_months": {"12"}})
+	if w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid add: %d, want 422", w.Code)
+	}
+	if got := summaryLinks(t, w.Body.String()); !slices.Equal(got, []string{"#basket", "#quantity"}) {
+		t.Fatalf("summary %v", got)
+	}
+	// Visitors see no form.
+	if strings.Contains(env.client().do("GET", "/offerings/business-unlimited-5g-sim", nil).Body.String(), `action="/baskets/lines"`) {
+		t.Fatal("a visitor sees the add-to-basket form")
+	}
+}
+
+func TestConcurrentAddsOverHTTP(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	id := cl.newBasket("Busy")
+	const n = 20
+	var wg sync.WaitGroup
+	codes := make(chan int, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each goroutine has its own recorder; the jar is only read.
+			codes <- cl.doShared("POST", cl.path(id, "/lines"), url.Values{"offering": {"iot-sim-1gb"}, "quantity": {"1"}, "term_months": {"12"}})
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusSeeOther {
+			t.Fatalf("an add answered %d, want 303", c)
+		}
+	}
+	b, _ := env.db.Basket(t.Context(), ptr(env.users["buyer"]), id)
+	if len(b.Lines) != 1 || b.Lines[0].Quantity != n {
+		t.Fatalf("got %d lines, quantity %v; want one line of %d", len(b.Lines), b.Lines, n)
+	}
+}
+
+// doShared sends a POST with the jar's cookies without updating the jar, so
+// goroutines can share a signed-in client.
+func (cl *basketClient) doShared(method, path string, form url.Values) int {
+	form = authCloneValues(form)
+	form.Set("_csrf", cl.jar[csrfCookie].Value)
+	r, _ := http.NewRequest(method, path, strings.NewReader(form.Encode()))
+	r.RemoteAddr = cl.peer + ":40000"
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range cl.jar {
+		r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	w := httptest.NewRecorder()
+	cl.env.e.ServeHTTP(w, r)
+	return w.Code
+}
+
+func TestCompareOffersAddToBasket(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	body := cl.do("GET", "/compare?id=business-unlimited-5g-sim&id=ffc-full-fibre-300&qty=5&term=12", nil).Body.String()
+	for _, want := range []string{`/baskets/add?offering=business-unlimited-5g-sim&amp;quantity=5&amp;term_months=12`, `/baskets/add?offering=ffc-full-fibre-300&amp;quantity=5&amp;term_months=12`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("compare lacks the link %s", want)
+		}
+	}
+	w := cl.do("GET", "/baskets/add?offering=ffc-full-fibre-300&quantity=5&term_months=12", nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `value="5"`) {
+		t.Fatalf("add page: %d", w.Code)
+	}
+	if strings.Contains(env.client().do("GET", "/compare?id=business-unlimited-5g-sim&id=ffc-full-fibre-300", nil).Body.String(), "/baskets/add") {
+		t.Error("a visitor sees add-to-basket links")
+	}
+}

@@ -1,0 +1,304 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"portal/store"
+)
+
+// Defaults for the per-address sign-in throttle: a burst of 10 attempts,
+// then one every 6 seconds (10 a minute).
+const (
+	defaultLoginBurst = 10
+	defaultLoginEvery = 6 * time.Second
+)
+
+// csrfCookie names the cookie holding the CSRF token (Echo's double-submit).
+const csrfCookie = "_csrf"
+
+const csrfMessage = "The form had expired or did not come from this service. Go back, reload the page and try again."
+
+// initAccounts sets up sessions, the sign-in throttle and the background
+// purge of expired sessions (which also picks up rotated keys).
+func (s *Server) initAccounts(ctx context.Context) error {
+	st, err := s.db.NewSessionStore(ctx, s.cfg.SecureCookies)
+	if err != nil {
+		return err
+	}
+	s.sessions = st
+	every, burst := s.cfg.LoginEvery, s.cfg.LoginBurst
+	if every <= 0 {
+		every = defaultLoginEvery
+	}
+	if burst <= 0 {
+		burst = defaultLoginBurst
+	}
+	s.loginLimit = newIPLimiter(rate.Every(every), burst)
+	go s.maintainSessions(ctx)
+	return nil
+}
+
+func (s *Server) maintainSessions(ctx context.Context) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := s.sessions.Purge(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("purge sessions", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged expired sessions", "count", n)
+		}
+		if err := s.sessions.ReloadKeys(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("reload session keys", "err", err)
+		}
+	}
+}
+
+// loadSession signs the request in when it carries a live session cookie.
+// Requests without one (every anonymous visitor) get no session and no
+// cookie, so catalogue pages stay cacheable.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if _, err := r.Cookie(sessionCookie); err != nil {
+			return next(c)
+		}
+		sess, err := s.sessions.Get(r, sessionCookie)
+		if err != nil && !errors.Is(err, store.ErrSessionExpired) {
+			return err
+		}
+		if sess.IsNew { // ended, unknown or tampered with: forget the cookie
+			s.expireCookie(c, sessionCookie)
+			return next(c)
+		}
+		uid, _ := sess.Values[store.SessionUserKey].(int64)
+		u, err := s.db.SessionUser(r.Context(), uid)
+		if store.ErrorCode(err) == store.EUNAUTHORIZED {
+			s.sessions.Delete(r.Context(), sess)
+			s.expireCookie(c, sessionCookie)
+			return next(c)
+		} else if err != nil {
+			return err
+		}
+		c.Set(ctxUser, &u)
+		c.Set(ctxSession, sess)
+		if s.sessions.Stale(sess) {
+			if err := sess.Save(r, c.Response()); err != nil {
+				return err
+			}
+		}
+		return next(c)
+	}
+}
+
+// expireCookie tells the browser to drop a cookie.
+func (s *Server) expireCookie(c echo.Context, name string) {
+	http.SetCookie(c.Response(), &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isHTTPS(c.Request())})
+}
+
+// endSession deletes the signed-in user's session on the server and the cookie.
+func (s *Server) endSession(c echo.Context) error {
+	sess := currentSession(c)
+	if sess == nil {
+		return nil
+	}
+	sess.Options.MaxAge = -1
+	return sess.Save(c.Request(), c.Response())
+}
+
+// startSession signs u in with a brand-new session id and CSRF token.
+func (s *Server) startSession(c echo.Context, u store.User) error {
+	r := c.Request()
+	if old := currentSession(c); old != nil {
+		if err := s.sessions.Delete(r.Context(), old); err != nil {
+			return err
+		}
+	}
+	sess := s.sessions.Fresh(sessionCookie)
+	sess.Values[store.SessionUserKey] = u.ID
+	if err := sess.Save(r, c.Response()); err != nil {
+		return err
+	}
+	c.Set(ctxUser, &u)
+	c.Set(ctxSession, sess)
+	s.rotateCSRF(c)
+	return nil
+}
+
+// rejectCrossSite answers 403 to a state-changing request that the browser
+// says comes from another site (Fetch Metadata), before any handler runs.
+// It then hides Sec-Fetch-Site from Echo's CSRF middleware, which would
+// otherwise accept a same-origin header in place of the token: every POST
+// must carry the token.
+func (s *Server) rejectCrossSite(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if !safeMethod(r.Method) && strings.EqualFold(r.Header.Get(echo.HeaderSecFetchSite), "cross-site") {
+			return echo.NewHTTPError(http.StatusForbidden, csrfMessage)
+		}
+		r.Header.Del(echo.HeaderSecFetchSite)
+		return next(c)
+	}
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
+}
+
+// csrf is Echo's CSRF middleware (token in the form field _csrf, checked on
+// every unsafe request; a missing or wrong token is 403). It is skipped for
+// anonymous safe requests other than GET /login, so that cached catalogue
+// pages never set a cookie; signed-in pages get the token for their forms.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	cfg := middleware.CSRFConfig{
+		Skipper: func(c echo.Context) bool {
+			r := c.Request()
+			return safeMethod(r.Method) && currentUser(c) == nil && r.URL.Path != "/login"
+		},
+		TokenLookup:    "form:_csrf",
+		ContextKey:     ctxCSRF,
+		CookieName:     csrfCookie,
+		CookiePath:     "/",
+		CookieMaxAge:   int(store.SessionAbsolute / time.Second),
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteLaxMode,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, csrfMessage)
+		},
+	}
+	plain := middleware.CSRFWithConfig(cfg)
+	cfg.CookieSecure = true
+	secure := middleware.CSRFWithConfig(cfg)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		p, sec := plain(next), secure(next)
+		return func(c echo.Context) error {
+			if s.isHTTPS(c.Request()) {
+				return sec(c)
+			}
+			return p(c)
+		}
+	}
+}
+
+// rotateCSRF replaces the CSRF token (at sign-in), so a token planted or
+// seen before sign-in is worthless afterwards.
+func (s *Server) rotateCSRF(c echo.Context) {
+	h := c.Response().Header()
+	kept := h.Values("Set-Cookie")[:0:0]
+	for _, v := range h.Values("Set-Cookie") {
+		if !strings.HasPrefix(v, csrfCookie+"=") {
+			kept = append(kept, v)
+		}
+	}
+	h.Del("Set-Cookie")
+	for _, v := range kept {
+		h.Add("Set-Cookie", v)
+	}
+	token := rand.Text()
+	http.SetCookie(c.Response(), &http.Cookie{Name: csrfCookie, Value: token, Path: "/",
+		Expires: time.Now().Add(store.SessionAbsolute), HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.isHTTPS(c.Request())})
+	c.Set(ctxCSRF, token)
+}
+
+// requireRole lets through signed-in users with one of roles (any role when
+// none is given). Visitors are sent to /login?next=<this page>; signed-in
+// users without the role get 403.
+func (s *Server) requireRole(roles ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u := currentUser(c)
+			if u == nil {
+				return redirectToLogin(c)
+			}
+			if len(roles) > 0 && !slices.Contains(roles, u.Role) {
+				return echo.NewHTTPError(http.StatusForbidden, "Your account cannot use this page.")
+			}
+			return next(c)
+		}
+	}
+}
+
+// redirectToLogin sends a visitor to sign in, coming back to the page they
+// asked for (GETs only: a POST cannot be replayed by a redirect).
+func redirectToLogin(c echo.Context) error {
+	r := c.Request()
+	target := "/login"
+	if r.Method == http.MethodGet {
+		if next, ok := safeReturnPath(r.URL.RequestURI()); ok && next != "/" {
+			target += "?next=" + url.QueryEscape(next)
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
+
+// ipLimiter is a token bucket per client address, for POST /login.
+type ipLimiter struct {
+	mu    sync.Mutex
+	limit rate.Limit
+	burst int
+	m     map[string]*rate.Limiter
+}
+
+func newIPLimiter(limit rate.Limit, burst int) *ipLimiter {
+	return &ipLimiter{limit: limit, burst: burst, m: map[string]*rate.Limiter{}}
+}
+
+// maxLimiters bounds the map; full buckets are dropped first.
+const maxLimiters = 100_000
+
+// allow takes one token for the client at ip (as given by c.RealIP(), which
+// is safe only because e.IPExtractor is set explicitly; see ipExtractor).
+func (l *ipLimiter) allow(ip string) bool {
+	key := limiterKey(ip)
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lim, ok := l.m[key]
+	if !ok {
+		if len(l.m) >= maxLimiters {
+			for k, v := range l.m {
+				if v.TokensAt(now) >= float64(l.burst) {
+					delete(l.m, k)
+				}
+			}
+			if len(l.m) >= maxLimiters {
+				clear(l.m)
+			}
+		}
+		lim = rate.NewLimiter(l.limit, l.burst)
+		l.m[key] = lim
+	}
+	return lim.AllowN(now, 1)
+}
+
+// limiterKey groups IPv6 clients by /64, the block one subscriber usually
+// holds, so rotating addresses within it does not reset the limit.
+func limiterKey(ip string) string {
+	a := net.ParseIP(ip)
+	if a == nil {
+		return ip
+	}
+	if a.To4() != nil {
+		return a.To4().String()
+	}
+	return a.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}

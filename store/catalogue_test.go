@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestOfferingBySlug(t *testing.T) {
+	db, ctx := openFixtureDB(t)
+	t.Run("found with every field", func(t *testing.T) {
+		o, err := db.Offering(ctx, "acme-fibre-500")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Name != "Fibre 500" || o.Category.Slug != "broadband" || o.Category.Name != "Broadband" ||
+			o.Supplier.Slug != "acme" || o.Supplier.Name != "Acme Networks" || o.Agreement.Slug != "acme-mou" ||
+			o.Agreement.Title != "Acme MoU" || o.MonthlyPence != 5000 || o.MouBP != 1000 || !o.PovTrial || o.SdwanTrial || !o.Active {
+			t.Errorf("got %+v, want Fibre 500 as loaded", o)
+		}
+		if got := o.TermsString(); got != "12|24|36" {
+			t.Errorf("terms: got %q, want 12|24|36", got)
+		}
+		if !o.HasTerm(24) || o.HasTerm(60) {
+			t.Errorf("HasTerm: got 24=%v 60=%v, want true false", o.HasTerm(24), o.HasTerm(60))
+		}
+		if got := o.Attribute("Speed"); got != "fast" {
+			t.Errorf("attribute Speed: got %q, want fast", got)
+		}
+		if got := o.Attribute("Colour"); got != "" {
+			t.Errorf("absent attribute: got %q, want empty", got)
+		}
+		if o.UpdatedAt.IsZero() {
+			t.Errorf("updated at: got the zero time, want when it was loaded")
+		}
+	})
+	t.Run("unknown slug is not found", func(t *testing.T) {
+		_, err := db.Offering(ctx, "nope")
+		if ErrorCode(err) != ENOTFOUND {
+			t.Errorf("got %v, want ENOTFOUND", err)
+		}
+	})
+	t.Run("terms are in ascending order whatever the load order", func(t *testing.T) {
+		err := db.LoadCatalogue(ctx, Catalogue{Offerings: []NewOffering{{Slug: "x", Name: "X", CategorySlug: "mobile",
+			AgreementSlug: "acme-mou", Unit: "SIM", MonthlyPence: 1, Terms: []int{36, 1, 12}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := db.Offering(ctx, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(o.Terms, []int{1, 12, 36}) || o.TermsString() != "1|12|36" {
+			t.Errorf("got %v (%q), want [1 12 36]", o.Terms, o.TermsString())
+		}
+		if len(o.Attributes) != 0 || len(o.SocialValue) != 0 {
+			t.Errorf("an offering loaded without attributes or social value: got %v and %v, want none", o.Attributes, o.SocialValue)
+		}
+	})
+}
+
+func TestOfferingsBySlug(t *testing.T) {
+	db, ctx := openFixtureDB(t)
+	t.Run("in the order asked", func(t *testing.T) {
+		got, err := db.OfferingsBySlug(ctx, []string{"bolt-sim-10gb", "acme-fibre-500"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := slugsOf(got); !slices.Equal(s, []string{"bolt-sim-10gb", "acme-fibre-500"}) {
+			t.Errorf("got %v, want [bolt-sim-10gb acme-fibre-500]", s)
+		}
+	})
+	t.Run("none asked is none returned", func(t *testing.T) {
+		got, err := db.OfferingsBySlug(ctx, nil)
+		if err != nil || len(got) != 0 {
+			t.Errorf("got %v, %v; want nothing", got, err)
+		}
+	})
+	t.Run("an unknown slug is not found and named", func(t *testing.T) {
+		_, err := db.OfferingsBySlug(ctx, []string{"acme-fibre-500", "made-up"})
+		if ErrorCode(err) != ENOTFOUND || !strings.Contains(ErrorMessage(err), "made-up") {
+			t.Errorf("got %v, want ENOTFOUND naming made-up", err)
+		}
+	})
+}
+
+func TestPriceHistory(t *testing.T) {
+	db, ctx := openFixtureDB(t)
+	o, err := db.Offering(ctx, "acme-fibre-500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testExec(t, db, "UPDATE offerings SET monthly_pence = 5200 WHERE id = ?", o.ID)
+	testExec(t, db, "UPDATE offerings SET name = 'Fibre 500 Pro' WHERE id = ?", o.ID) // not a price change
+	testExec(t, db, "UPDATE offerings SET mou_discount_bp = 1200 WHERE id = ?", o.ID)
+	h, err := db.PriceHistory(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][2]int64
+	for _, p := range h {
+		got = append(got, [2]int64{p.MonthlyPence, p.MouBP})
+	}
+	want := [][2]int64{{5200, 1200}, {5200, 1000}, {5000, 1000}}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want newest first %v", got, want)
+	}
+	if h[len(h)-1].At.IsZero() {
+		t.Errorf("first price: got the zero time, want when it was set")
+	}
+}
+
+func TestAgreements(t *testing.T) {
+	db, ctx := openFixtureDB(t)
+	t.Run("by slug with tiers in order", func(t *testing.T) {
+		a, err := db.Agreement(ctx, "acme-mou")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Title != "Acme MoU" || a.Supplier.Name != "Acme Networks" || a.CCSRef != "MOU-1" || a.StartsOn != "2025-01-01" {
+			t.Errorf("got %+v, want Acme MoU as loaded", a)
+		}
+		if !slices.Equal(a.Tiers, []Tier{{FromPence: 0, BP: 0}, {FromPence: 10_000_000, BP: 150}}) {
+			t.Errorf("tiers: got %v, want 0 bp then 150 bp from £100,000", a.Tiers)
+		}
+	})
+	t.Run("unknown slug is not found", func(t *testing.T) {
+		if _, err := db.Agreement(ctx, "nope"); ErrorCode(err) != ENOTFOUND {
+			t.Errorf("got %v, want ENOTFOUND", err)
+		}
+	})
+	t.Run("all by title", func(t *testing.T) {
+		all, err := db.Agreements(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var titles []string
+		for _, a := range all {
+			titles = append(titles, a.Title)
+		}
+		if !slices.Equal(titles, []string{"Acme MoU", "Bolt framework"}) || len(all[0].Tiers) != 2 {
+			t.Errorf("got %v (first with %d tiers), want [Acme MoU Bolt framework] with tiers", titles, len(all[0].Tiers))
+		}
+	})
+	t.Run("offerings of an agreement are active ones by category then name", func(t *testing.T) {
+		setOfferingActive(t, db, "acme-sdwan-branch", false)
+		a, _ := db.Agreement(ctx, "acme-mou")
+		got, err := db.AgreementOfferings(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"acme-ethernet-1g", "acme-fibre-500", "acme-fibre-backup", "acme-iot-sim", "acme-sim-unlimited"}
+		if s := slugsOf(got); !slices.Equal(s, want) {
+			t.Errorf("got %v, want %v", s, want)
+		}
+	})
+}
+
+func TestCategoriesInDisplayOrder(t *testing.T) {
+	db, ctx := openFixtureDB(t)
+	cats, err := db.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cats {
+		got = append(got, c.Slug)
+	}
+	if want := []string{"leased", "broadband", "mobile", "sdwan"}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want the load order %v", got, want)
+	}
+}
+
+func TestLoadCatalogueRefusesAnUnknownAgreement(t *testing.T) {
+	db, ctx := openFixtureDB(t)
+	before := search(t, db, everything()).Total
+	err := db.LoadCatalogue(ctx, Catalogue{Offerings: []NewOffering{
+		{Slug: "ok", Name: "OK", CategorySlug: "mobile", AgreementSlug: "acme-mou", Unit: "SIM", MonthlyPence: 1, Terms: []int{12}},
+		{Slug: "bad", Name: "Bad", CategorySlug: "mobile", AgreementSlug: "nope", Unit: "SIM", MonthlyPence: 1, Terms: []int{12}},
+	}})
+	if ErrorCode(err) != EINVALID {
+		t.Errorf("got %v, want EINVALID", err)
+	}
+	if after := search(t, db, everything()).Total; after != before {
+		t.Errorf("offerings: got %d after a failed load, want %d (nothing saved)", after, before)
+	}
+}
+
+func TestLoadDemo(t *testing.T) {
+	db, ctx := openTestDB(t)
+	if demo, _ := db.HasDemoData(ctx); demo {
+		t.Fatalf("empty database: got demo data, want none")
+	}
+	loaded, err := db.LoadDemo(ctx, "portal-demo-pass")
+	if err != nil || !loaded {
+		t.Fatalf("first load: got %v, %v; want loaded", loaded, err)
+	}
+	if demo, _ := db.HasDemoData(ctx); !demo {
+		t.Errorf("after loading: got no demo flag, want it set")
+	}
+	n := search(t, db, everything()).Total
+	v, _ := db.CatalogueVersion(ctx)
+	loaded, err = db.LoadDemo(ctx, "portal-demo-pass")
+	if err != nil || loaded {
+		t.Errorf("second load: got %v, %v; want nothing loaded", loaded, err)
+	}
+	if got := search(t, db, everything()).Total; got != n {
+		t.Errorf("offerings after a second load: got %d, want %d", got, n)
+	}
+	if got, _ := db.CatalogueVersion(ctx); got != v {
+		t.Errorf("catalogue version after a second load: got %d, want %d (unchanged)", got, v)
+	}
+
+	t.Run("a database with its own catalogue is left alone", func(t *testing.T) {
+		db, ctx := openFixtureDB(t)
+		loaded, err := db.LoadDemo(ctx, "portal-demo-pass")
+		if err != nil || loaded {
+			t.Errorf("got %v, %v; want nothing loaded", loaded, err)
+		}
+		if got := search(t, db, everything()).Total; got != 10 {
+			t.Errorf("got %d offerings, want the fixture's 10", got)
+		}
+		if demo, _ := db.HasDemoData(ctx); demo {
+			t.Errorf("got the demo flag, want none")
+		}
+	})
+}
+
+func TestMouMonthlyPriceMatchesPricing(t *testing.T) {
+	// The generated column that max_monthly and the price sorts use must be
+	// the §3 price with q = 1, t = 1 and no one-off, for every rounding case.
+	db, ctx := openFixtureDB(t)
+	var offs []NewOffering
+	for i, c := range []struct{ monthly, bp int64 }{
+		{999, 1250}, {1, 5000}, {3, 5000}, {5, 1000}, {15, 1000}, {0, 2500}, {123456789, 1575}, {10001, 9999}, {7, 10000},
+	} {
+		offs = append(offs, NewOffering{Slug: "p" + string(rune('a'+i)), Name: "P", CategorySlug: "mobile", AgreementSlug: "acme-mou",
+			Unit: "SIM", MonthlyPence: c.monthly, MouBP: c.bp, Terms: []int{12}})
+	}
+	if err := db.LoadCatalogue(ctx, Catalogue{Offerings: offs}); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range offs {
+		var got int64
+		if err := db.r.QueryRowContext(ctx, "SELECT mou_monthly_pence FROM offerings WHERE slug = ?", o.Slug).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := MonthlyPrice(o.MonthlyPence, o.MouBP, 0).NetPence; got != want {
+			t.Errorf("%d pence at %d bp: got %d, want %d", o.MonthlyPence, o.MouBP, got, want)
+		}
+	}
+}
+
+func TestSearchEmptyCatalogue(t *testing.T) {
+	db, _ := openTestDB(t)
+	res, err := db.SearchOfferings(context.Background(), SearchParams{Query: "ethernet", MaxMonthly: -1})
+	if err != nil || res.Total != 0 || res.Pages != 1 || len(res.Facets.Categories) != 0 {
+		t.Errorf("got %+v, %v; want no results, one page, no facets", res, err)
+	}
+}

@@ -1,0 +1,630 @@
+package store
+
+// Quotes (PRODUCT.md §4): submitting a basket issues an immutable quote
+// version; versions are withdrawn, superseded, expire or are decided.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// QuoteValidDays is how long a quote is valid after its issue date.
+const QuoteValidDays = 30
+
+// TwoApproverGrossPence is the gross total from which a quote needs two
+// different reviewers' approvals: £100,000.
+const TwoApproverGrossPence = 10_000_000
+
+// QuoteOrg is the buying organisation as recorded on a quote.
+type QuoteOrg struct {
+	Name       string `json:"name"`
+	Identifier string `json:"identifier"`
+	Type       string `json:"type"`
+}
+
+// QuoteContact is the buyer who submitted the quote.
+type QuoteContact struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// QuoteAgreement is the agreement and its terms in force at issue.
+type QuoteAgreement struct {
+	Slug         string   `json:"slug"`
+	CCSRef       string   `json:"ccs_ref"`
+	Title        string   `json:"title"`
+	Summary      string   `json:"summary"`
+	Supplier     string   `json:"supplier"`
+	SupplierSlug string   `json:"supplier_slug"`
+	StartsOn     string   `json:"starts_on"`
+	EndsOn       string   `json:"ends_on"`
+	Tiers        []Tier   `json:"tiers"`
+	TrialTerms   string   `json:"trial_terms"`
+	SocialValue  []string `json:"social_value"`
+}
+
+// QuoteLine is one line of a quote with the prices it was issued at.
+type QuoteLine struct {
+	OfferingSlug string    `json:"offering_slug"`
+	OfferingName string    `json:"offering_name"`
+	Category     string    `json:"category"`
+	Unit         string    `json:"unit"`
+	MonthlyPence int64     `json:"monthly_pence"`
+	OneOffPence  int64     `json:"one_off_pence"`
+	MouBP        int64     `json:"mou_discount_bp"`
+	Quantity     int64     `json:"quantity"`
+	TermMonths   int64     `json:"term_months"`
+	Price        LinePrice `json:"price"`
+}
+
+// QuoteSnapshot is everything a quote version fixes at issue.
+type QuoteSnapshot struct {
+	BasketName   string         `json:"basket_name"`
+	Organisation QuoteOrg       `json:"organisation"`
+	Contact      QuoteContact   `json:"contact"`
+	Agreement    QuoteAgreement `json:"agreement"`
+	Inlife       InlifeStatus   `json:"inlife"`
+	Requirements Requirements   `json:"requirements"`
+	Lines        []QuoteLine    `json:"lines"`
+	Totals       Totals         `json:"totals"`
+}
+
+// Approval is one reviewer's approval of a quote version.
+type Approval struct {
+	Reviewer      string
+	ReviewerEmail string
+	At            time.Time
+}
+
+// QuoteVersion is one issued version of a quote.
+type QuoteVersion struct {
+	ID              int64
+	Ref             string
+	Version         int
+	Latest          int // the quote's newest version number
+	Status          QuoteStatus
+	BasketID        int64
+	BasketStatus    BasketStatus
+	IssuedAt        time.Time
+	IssuedBy        string
+	ValidUntil      string // YYYY-MM-DD, UK date
+	InlifeBP        int64
+	ApprovalsNeeded int
+	Approvals       []Approval
+	DecidedAt       time.Time // zero while undecided
+	QuoteSnapshot
+}
+
+// ValidUntilDate is the last day the quote is valid, as a UK date.
+func (q QuoteVersion) ValidUntilDate() time.Time {
+	t, _ := time.ParseInLocation(time.DateOnly, q.ValidUntil, London)
+	return t
+}
+
+// OverBudget reports whether the gross total is more than the budget.
+func (q QuoteVersion) OverBudget() bool { return q.Totals.GrossPence > q.Requirements.BudgetPence }
+
+// ValidUntil returns the valid-until date for a quote issued at now:
+// the UK issue date plus QuoteValidDays.
+func ValidUntil(now time.Time) string {
+	return TodayLondon(now).AddDate(0, 0, QuoteValidDays).Format(time.DateOnly)
+}
+
+// PublicationDuties lists the publication duties that a contract of the
+// given gross value (incl. VAT) triggers for an organisation of the given
+// type (PRODUCT.md §7).
+func PublicationDuties(orgType string, grossPence int64) []string {
+	var out []string
+	threshold, who := int64(3_000_000), "public bodies other than central government"
+	if orgType == OrgCentralGovernment {
+		threshold, who = 1_200_000, "central government"
+	}
+	if grossPence >= threshold {
+		out = append(out, "Procurement Act 2023: publish a contract details notice, because the contract is worth "+
+			FormatPence(threshold)+" or more including VAT (the threshold for "+who+").")
+	}
+	switch orgType {
+	case OrgCountyCouncil, OrgDistrictCouncil, OrgUnitaryAuthority:
+		if grossPence > 50_000 {
+			out = append(out, "Local Government Transparency Code: publish every item of spend over £500 under this contract.")
+		}
+	}
+	return out
+}
+
+// expireDue expires overdue quotes, writing only when there is one; reads
+// call it first, so no background job is needed.
+func (db *DB) expireDue(ctx context.Context) error {
+	now := db.Now()
+	var due bool
+	if err := db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM quote_versions WHERE status = 'submitted' AND valid_until < ?)`,
+		TodayLondon(now).Format(time.DateOnly)).Scan(&due); err != nil {
+		return err
+	}
+	if !due {
+		return nil
+	}
+	return db.write(ctx, func(tx *sql.Tx) error { return expireQuotes(ctx, tx, db.Now()) })
+}
+
+// expireQuotes marks every undecided quote version past its valid-until date
+// expired and returns its basket to draft, so the buyer can resubmit at
+// current prices.
+func expireQuotes(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	today := TodayLondon(now).Format(time.DateOnly)
+	rows, err := qrows(ctx, tx, qDueQuotes, today)
+	if err != nil {
+		return err
+	}
+	type due struct {
+		id, basket int64
+		version    int
+	}
+	var dues []due
+	for rows.Next() {
+		var d due
+		if err := rows.Scan(&d.id, &d.version, &d.basket); err != nil {
+			rows.Close()
+			return err
+		}
+		dues = append(dues, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, d := range dues {
+		if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'expired', decided_at = ? WHERE id = ?`, timestamp(now), d.id); err != nil {
+			return err
+		}
+		b, err := loadBasketRow(ctx, tx, d.basket)
+		if err != nil {
+			return err
+		}
+		to, err := b.status.Next(ActionExpire)
+		if err != nil {
+			continue // the basket has moved on; only the version expires
+		}
+		if err := recordEvent(ctx, tx, b.id, nil, ActionExpire, b.status, to, d.version,
+			"The quote passed its valid-until date without a decision.", now); err != nil {
+			return err
+		}
+		b.status = to
+		if err := touch(ctx, tx, b, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Submit issues a quote version for the basket and returns it. Submitting a
+// basket whose latest version still awaits a decision changes nothing and
+// returns that version (created=false), so double clicks and second tabs
+// never make two versions.
+func (db *DB) Submit(ctx context.Context, u *User, basketID int64) (ref QuoteRef, created bool, err error) {
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		now := db.Now()
+		if err := expireQuotes(ctx, tx, now); err != nil {
+			return err
+		}
+		var err error
+		ref, created, err = submit(ctx, tx, u, basketID, now)
+		return err
+	})
+	return ref, created, err
+}
+
+func submit(ctx context.Context, tx *sql.Tx, u *User, basketID int64, now time.Time) (QuoteRef, bool, error) {
+	b, err := loadBasketRow(ctx, tx, basketID)
+	if err != nil {
+		return QuoteRef{}, false, err
+	}
+	if err := authorize(u, b.orgID, ActionSubmit); err != nil {
+		return QuoteRef{}, false, err
+	}
+	if b.status == BasketSubmitted {
+		q, err := latestQuote(ctx, tx, b.id)
+		if err != nil {
+			return QuoteRef{}, false, err
+		}
+		if q != nil && q.Status == QuoteSubmitted {
+			return *q, false, nil
+		}
+	}
+	to, err := b.status.Next(ActionSubmit)
+	if err != nil {
+		return QuoteRef{}, false, err
+	}
+	full, err := loadBasket(ctx, tx, b.id)
+	if err != nil {
+		return QuoteRef{}, false, err
+	}
+	var errs []FieldError
+	if len(full.Lines) == 0 {
+		errs = append(errs, FieldError{"lines", "Add at least one offering to the basket before you submit it"})
+	}
+	for _, l := range full.Lines {
+		if !l.Offering.Active {
+			errs = append(errs, FieldError{"lines", l.Offering.Name + " has been withdrawn: remove it from the basket before you submit it"})
+		}
+	}
+	if !full.HasRequirements {
+		errs = append(errs, FieldError{"requirements", "Tell us what you need (the need, budget, sites, date and weights) before you submit the basket"})
+	} else if full.Requirements.RequiredBy < TodayLondon(now).Format(time.DateOnly) {
+		errs = append(errs, FieldError{"requirements", "The date you need it by has passed: change it before you submit the basket"})
+	}
+	if errs != nil {
+		return QuoteRef{}, false, Invalid(errs...)
+	}
+	snap, err := snapshot(ctx, tx, u, full)
+	if err != nil {
+		return QuoteRef{}, false, err
+	}
+	body, err := json.Marshal(snap)
+	if err != nil {
+		return QuoteRef{}, false, err
+	}
+
+	// The quote: one per basket, with its reference.
+	var quoteID int64
+	var refStr string
+	err = tx.QueryRowContext(ctx, `SELECT id, ref FROM quotes WHERE basket_id = ?`, b.id).Scan(&quoteID, &refStr)
+	if errors.Is(err, sql.ErrNoRows) {
+		if refStr, err = nextRef(ctx, tx, now); err != nil {
+			return QuoteRef{}, false, err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO quotes (ref, basket_id, org_id, agreement_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			refStr, b.id, b.orgID, full.Agreement.ID, timestamp(now)).Scan(&quoteID)
+	}
+	if err != nil {
+		return QuoteRef{}, false, err
+	}
+	var version int
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM quote_versions WHERE quote_id = ?`, quoteID).Scan(&version); err != nil {
+		return QuoteRef{}, false, err
+	}
+	// Issuing v(n+1) supersedes a version still open; withdrawn and expired
+	// versions keep the status that says what happened to them.
+	if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'superseded' WHERE quote_id = ? AND status IN ('submitted', 'changes_requested')`, quoteID); err != nil {
+		return QuoteRef{}, false, err
+	}
+	t := full.Totals
+	needed := 1
+	if t.GrossPence >= TwoApproverGrossPence {
+		needed = 2
+	}
+	validUntil := ValidUntil(now)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO quote_versions (quote_id, version, status, issued_by, issued_at, valid_until, inlife_bp,
+		list_total_pence, net_total_pence, vat_pence, gross_total_pence, savings_pence, approvals_needed, snapshot)
+		VALUES (?, ?, 'submitted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		quoteID, version, u.ID, timestamp(now), validUntil, full.Inlife.Tier.BP,
+		t.ListPence, t.NetPence, t.VATPence, t.GrossPence, t.SavingsPence, needed, string(body)); err != nil {
+		return QuoteRef{}, false, err
+	}
+	if err := recordEvent(ctx, tx, b.id, u, ActionSubmit, b.status, to, version, "", now); err != nil {
+		return QuoteRef{}, false, err
+	}
+	b.status = to
+	if err := touch(ctx, tx, b, now); err != nil {
+		return QuoteRef{}, false, err
+	}
+	return QuoteRef{Ref: refStr, Version: version, Status: QuoteSubmitted, IssuedAt: now, ValidUntil: validUntil}, true, nil
+}
+
+// nextRef allocates the next reference of the issue year: Q-YYYY-NNNNNN.
+func nextRef(ctx context.Context, tx *sql.Tx, now time.Time) (string, error) {
+	prefix := "Q-" + strconv.Itoa(now.In(London).Year()) + "-"
+	var last sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT max(ref) FROM quotes WHERE ref LIKE ? || '%'`, prefix).Scan(&last); err != nil {
+		return "", err
+	}
+	n := 0
+	if last.Valid {
+		n, _ = strconv.Atoi(strings.TrimPrefix(last.String, prefix))
+	}
+	if n >= 999999 {
+		return "", fmt.Errorf("quote references for %s are used up", prefix)
+	}
+	return fmt.Sprintf("%s%06d", prefix, n+1), nil
+}
+
+// snapshot records what a quote version fixes: prices, tier, requirements,
+// agreement terms, the organisation and the contact.
+func snapshot(ctx context.Context, tx *sql.Tx, u *User, b Basket) (QuoteSnapshot, error) {
+	s := QuoteSnapshot{BasketName: b.Name, Inlife: b.Inlife, Requirements: b.Requirements, Totals: b.Totals}
+	if err := tx.QueryRowContext(ctx, `SELECT name, identifier, type FROM organisations WHERE id = ?`, b.OrgID).
+		Scan(&s.Organisation.Name, &s.Organisation.Identifier, &s.Organisation.Type); err != nil {
+		return s, err
+	}
+	s.Contact = QuoteContact{Name: u.Name, Email: u.Email}
+	a := b.Agreement
+	s.Agreement = QuoteAgreement{Slug: a.Slug, CCSRef: a.CCSRef, Title: a.Title, Summary: a.Summary, Supplier: a.Supplier.Name,
+		SupplierSlug: a.Supplier.Slug, StartsOn: a.StartsOn, EndsOn: a.EndsOn, Tiers: a.Tiers, TrialTerms: a.Trials.Text,
+		SocialValue: a.SocialValue}
+	for _, l := range b.Lines {
+		o := l.Offering
+		s.Lines = append(s.Lines, QuoteLine{OfferingSlug: o.Slug, OfferingName: o.Name, Category: o.Category.Name, Unit: o.Unit,
+			MonthlyPence: o.MonthlyPence, OneOffPence: o.OneOffPence, MouBP: o.MouBP, Quantity: l.Quantity, TermMonths: l.TermMonths, Price: l.Price})
+	}
+	return s, nil
+}
+
+// Withdraw takes a submitted basket back to draft and marks its awaiting
+// version withdrawn.
+func (db *DB) Withdraw(ctx context.Context, u *User, basketID int64) (QuoteRef, error) {
+	var ref QuoteRef
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		now := db.Now()
+		if err := expireQuotes(ctx, tx, now); err != nil {
+			return err
+		}
+		b, err := loadBasketRow(ctx, tx, basketID)
+		if err != nil {
+			return err
+		}
+		if err := authorize(u, b.orgID, ActionWithdraw); err != nil {
+			return err
+		}
+		to, err := b.status.Next(ActionWithdraw)
+		if err != nil {
+			return err
+		}
+		q, err := latestQuote(ctx, tx, b.id)
+		if err != nil {
+			return err
+		}
+		if q == nil || q.Status != QuoteSubmitted {
+			return Errorf(ECONFLICT, "There is no quote waiting for a decision to withdraw.")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'withdrawn', decided_at = ?
+			WHERE version = ? AND quote_id = (SELECT id FROM quotes WHERE basket_id = ?)`, timestamp(now), q.Version, b.id); err != nil {
+			return err
+		}
+		if err := recordEvent(ctx, tx, b.id, u, ActionWithdraw, b.status, to, q.Version, "", now); err != nil {
+			return err
+		}
+		b.status = to
+		q.Status = QuoteWithdrawn
+		ref = *q
+		return touch(ctx, tx, b, now)
+	})
+	return ref, err
+}
+
+// approve records reviewer's approval of a basket's awaiting quote version;
+// the last approval needed approves the quote and the basket. A reviewer
+// cannot approve their own organisation's basket, nor the same version twice.
+func approve(ctx context.Context, tx *sql.Tx, reviewer *User, basketID int64, now time.Time) error {
+	b, err := loadBasketRow(ctx, tx, basketID)
+	if err != nil {
+		return err
+	}
+	if err := authorize(reviewer, b.orgID, ActionApprove); err != nil {
+		return err
+	}
+	to, err := b.status.Next(ActionApprove)
+	if err != nil {
+		return err
+	}
+	var versionID int64
+	var version, needed int
+	err = tx.QueryRowContext(ctx, `SELECT v.id, v.version, v.approvals_needed FROM quote_versions v JOIN quotes q ON q.id = v.quote_id
+		WHERE q.basket_id = ? AND v.status = 'submitted'`, b.id).Scan(&versionID, &version, &needed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Errorf(ECONFLICT, "This basket has no quote waiting for a decision.")
+	} else if err != nil {
+		return err
+	}
+	var already bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM quote_approvals WHERE quote_version_id = ? AND reviewer_id = ?)`,
+		versionID, reviewer.ID).Scan(&already); err != nil {
+		return err
+	}
+	if already {
+		return Errorf(ECONFLICT, "You have already approved this quote. A second reviewer must approve it.")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO quote_approvals (quote_version_id, reviewer_id, at) VALUES (?, ?, ?)`,
+		versionID, reviewer.ID, timestamp(now)); err != nil {
+		return err
+	}
+	var count int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM quote_approvals WHERE quote_version_id = ?`, versionID).Scan(&count); err != nil {
+		return err
+	}
+	if count < needed {
+		return recordEvent(ctx, tx, b.id, reviewer, ActionApprove, b.status, b.status, version,
+			fmt.Sprintf("Approval %d of %d.", count, needed), now)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'approved', decided_at = ? WHERE id = ?`, timestamp(now), versionID); err != nil {
+		return err
+	}
+	if err := recordEvent(ctx, tx, b.id, reviewer, ActionApprove, b.status, to, version, "", now); err != nil {
+		return err
+	}
+	b.status = to
+	return touch(ctx, tx, b, now)
+}
+
+// Quote returns one version of a quote, for the buyer's own organisation or
+// a reviewer. Version 0 means the latest.
+func (db *DB) Quote(ctx context.Context, u *User, ref string, version int) (QuoteVersion, error) {
+	if err := db.expireDue(ctx); err != nil {
+		return QuoteVersion{}, err
+	}
+	var q QuoteVersion
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var quoteID, orgID int64
+		err := tx.QueryRowContext(ctx, `SELECT q.id, q.org_id, q.basket_id, b.status, (SELECT max(version) FROM quote_versions WHERE quote_id = q.id)
+			FROM quotes q JOIN baskets b ON b.id = q.basket_id WHERE q.ref = ?`, ref).Scan(&quoteID, &orgID, &q.BasketID, &q.BasketStatus, &q.Latest)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(ENOTFOUND, "There is no such quote.")
+		} else if err != nil {
+			return err
+		}
+		if canView(u, orgID) != nil {
+			return Errorf(ENOTFOUND, "There is no such quote.")
+		}
+		if version == 0 {
+			version = q.Latest
+		}
+		var issued, body string
+		var decided sql.NullString
+		err = tx.QueryRowContext(ctx, `SELECT v.id, v.version, v.status, v.issued_at, u.name, v.valid_until, v.inlife_bp, v.approvals_needed, v.snapshot, v.decided_at
+			FROM quote_versions v JOIN users u ON u.id = v.issued_by WHERE v.quote_id = ? AND v.version = ?`, quoteID, version).
+			Scan(&q.ID, &q.Version, &q.Status, &issued, &q.IssuedBy, &q.ValidUntil, &q.InlifeBP, &q.ApprovalsNeeded, &body, &decided)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(ENOTFOUND, "Quote %s has no version %d.", ref, version)
+		} else if err != nil {
+			return err
+		}
+		q.Ref = ref
+		q.IssuedAt = parseTimestamp(issued)
+		if decided.Valid {
+			q.DecidedAt = parseTimestamp(decided.String)
+		}
+		if err := json.Unmarshal([]byte(body), &q.QuoteSnapshot); err != nil {
+			return fmt.Errorf("quote %s v%d snapshot: %w", ref, version, err)
+		}
+		q.Approvals, err = quoteApprovals(ctx, tx, q.ID)
+		return err
+	})
+	return q, err
+}
+
+func quoteApprovals(ctx context.Context, tx *sql.Tx, versionID int64) ([]Approval, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT u.name, u.email, a.at FROM quote_approvals a JOIN users u ON u.id = a.reviewer_id
+		WHERE a.quote_version_id = ? ORDER BY a.id`, versionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Approval
+	for rows.Next() {
+		var a Approval
+		var at string
+		if err := rows.Scan(&a.Reviewer, &a.ReviewerEmail, &at); err != nil {
+			return nil, err
+		}
+		a.At = parseTimestamp(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// QuoteSummary is a quote's latest version in a list.
+type QuoteSummary struct {
+	QuoteRef
+	BasketID   int64
+	BasketName string
+	Agreement  string
+	NetPence   int64
+	GrossPence int64
+}
+
+// RecentQuotes lists the buyer's organisation's quotes by latest issue, newest first.
+func (db *DB) RecentQuotes(ctx context.Context, u *User, limit int) ([]QuoteSummary, error) {
+	if !u.Is(RoleBuyer) {
+		return nil, Errorf(EFORBIDDEN, "Only buyers have quotes.")
+	}
+	if err := db.expireDue(ctx); err != nil {
+		return nil, err
+	}
+	var out []QuoteSummary
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT q.ref, v.version, v.status, v.issued_at, v.valid_until, b.id, b.name, a.title, v.net_total_pence, v.gross_total_pence
+			FROM quotes q JOIN quote_versions v ON v.quote_id = q.id JOIN baskets b ON b.id = q.basket_id JOIN agreements a ON a.id = q.agreement_id
+			WHERE q.org_id = ? AND v.version = (SELECT max(version) FROM quote_versions WHERE quote_id = q.id)
+			ORDER BY v.issued_at DESC, q.id DESC LIMIT ?`, u.OrgID, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s QuoteSummary
+			var issued string
+			if err := rows.Scan(&s.Ref, &s.Version, &s.Status, &issued, &s.ValidUntil, &s.BasketID, &s.BasketName, &s.Agreement, &s.NetPence, &s.GrossPence); err != nil {
+				return err
+			}
+			s.IssuedAt = parseTimestamp(issued)
+			out = append(out, s)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// decide records a reviewer's request for changes or rejection of a basket's
+// awaiting quote version, with the comment both need.
+func decide(ctx context.Context, tx *sql.Tx, reviewer *User, basketID int64, a Action, comment string, now time.Time) error {
+	if a != ActionRequestChanges && a != ActionReject {
+		return fmt.Errorf("decide: unexpected action %q", a)
+	}
+	b, err := loadBasketRow(ctx, tx, basketID)
+	if err != nil {
+		return err
+	}
+	if err := authorize(reviewer, b.orgID, a); err != nil {
+		return err
+	}
+	to, err := b.status.Next(a)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(comment) == "" {
+		return Invalid(FieldError{"comment", "Explain the decision to the buyer"})
+	}
+	status := QuoteChangesRequested
+	if a == ActionReject {
+		status = QuoteRejected
+	}
+	var versionID int64
+	var version int
+	err = tx.QueryRowContext(ctx, `SELECT v.id, v.version FROM quote_versions v JOIN quotes q ON q.id = v.quote_id
+		WHERE q.basket_id = ? AND v.status = 'submitted'`, b.id).Scan(&versionID, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Errorf(ECONFLICT, "This basket has no quote waiting for a decision.")
+	} else if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = ?, decided_at = ? WHERE id = ?`, string(status), timestamp(now), versionID); err != nil {
+		return err
+	}
+	if err := recordEvent(ctx, tx, b.id, reviewer, a, b.status, to, version, strings.TrimSpace(comment), now); err != nil {
+		return err
+	}
+	b.status = to
+	return touch(ctx, tx, b, now)
+}
+
+// PreviewQuote prices a basket as its quote would be issued now, without
+// issuing anything.
+func (db *DB) PreviewQuote(ctx context.Context, u *User, basketID int64) (QuoteVersion, error) {
+	if err := db.expireDue(ctx); err != nil {
+		return QuoteVersion{}, err
+	}
+	var q QuoteVersion
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		b, err := loadBasket(ctx, tx, basketID)
+		if err != nil {
+			return err
+		}
+		if err := canView(u, b.OrgID); err != nil {
+			return err
+		}
+		if b.Agreement == nil {
+			return Errorf(EINVALID, "The basket is empty: add an offering to preview its quote.")
+		}
+		q.QuoteSnapshot, err = snapshot(ctx, tx, u, b)
+		q.BasketID, q.BasketStatus, q.InlifeBP = b.ID, b.Status, b.Inlife.Tier.BP
+		q.IssuedAt = db.Now()
+		q.ValidUntil = ValidUntil(q.IssuedAt)
+		return err
+	})
+	return q, err
+}
