@@ -124,6 +124,9 @@ func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP
 			common[t]++
 		}
 	}
+	if p.Term > 0 && common[p.Term] == 0 {
+		p.Terms = append(p.Terms, p.Term) // asked for a term none has: show it chosen
+	}
 	slices.Sort(p.Terms)
 	defaultTerm := 0
 	for _, t := range p.Terms {

@@ -135,10 +135,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 	}
-	if c.Request().Method == http.MethodHead {
-		c.NoContent(status)
-		return
-	}
 	if rerr := render(c, status, views.ErrorPage(s.page(c, title, ""), msg)); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		c.String(status, title)

@@ -11,6 +11,7 @@ import (
 )
 
 func (s *Server) routes(e *echo.Echo) {
+	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit("1M"))
@@ -74,4 +75,15 @@ func (s *Server) help(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	return render(c, http.StatusOK, views.Help(s.page(c, page.Title, ""), page))
+}
+
+// headAsGet answers HEAD like GET (net/http drops the body), so monitors and
+// link checkers get the real status instead of 405.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Method == http.MethodHead {
+			c.Request().Method = http.MethodGet
+		}
+		return next(c)
+	}
 }

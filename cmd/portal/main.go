@@ -175,6 +175,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		_, n, err := net.ParseCIDR(p)
 		if err != nil {
 			fmt.Fprintf(stderr, "portal serve: -trusted-proxies: %q is not a CIDR range like 10.0.0.0/8\n", p)
+			fs.Usage()
 			return c, flag.ErrHelp
 		}
 		c.trusted = append(c.trusted, n)

@@ -167,6 +167,7 @@ CREATE TRIGGER cv_offerings_i AFTER INSERT ON offerings BEGIN UPDATE meta SET va
 CREATE TRIGGER cv_offerings_u AFTER UPDATE ON offerings BEGIN UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'; END;
 CREATE TRIGGER cv_offerings_d AFTER DELETE ON offerings BEGIN UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'; END;
 CREATE TRIGGER cv_terms_i AFTER INSERT ON offering_terms BEGIN UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'; END;
+CREATE TRIGGER cv_terms_u AFTER UPDATE ON offering_terms BEGIN UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'; END;
 CREATE TRIGGER cv_terms_d AFTER DELETE ON offering_terms BEGIN UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'; END;
 CREATE TRIGGER cv_suppliers_i AFTER INSERT ON suppliers BEGIN UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'; END;
 CREATE TRIGGER cv_suppliers_u AFTER UPDATE ON suppliers BEGIN UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'; END;
