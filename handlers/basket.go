@@ -103,21 +103,31 @@ func (s *Server) renderBasket(c echo.Context, id int64, v basketView) error {
 	return render(c, v.status, views.BasketPage(props))
 }
 
+// maxAddChoices is the most offerings the basket's add form lists; beyond
+// that (a large catalogue) the form asks for the offering's reference.
+const maxAddChoices = 300
+
 // addableOfferings are the active offerings under the basket's agreement, or
-// under every agreement while the basket is empty.
+// under every agreement while the basket is empty; nil when there are more
+// than maxAddChoices to list.
 func (s *Server) addableOfferings(c echo.Context, b store.Basket) ([]store.Offering, error) {
 	ctx := c.Request().Context()
+	var ids []int64
 	if b.Agreement != nil {
-		return s.db.AgreementOfferings(ctx, b.Agreement.ID)
-	}
-	agreements, err := s.db.Agreements(ctx)
-	if err != nil {
-		return nil, err
+		ids = []int64{b.Agreement.ID}
+	} else {
+		agreements, err := s.db.Agreements(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range agreements {
+			ids = append(ids, a.ID)
+		}
 	}
 	var out []store.Offering
-	for _, a := range agreements {
-		os, err := s.db.AgreementOfferings(ctx, a.ID)
-		if err != nil {
+	for _, id := range ids {
+		os, total, err := s.db.AgreementOfferingsUpTo(ctx, id, maxAddChoices)
+		if err != nil || len(out)+total > maxAddChoices {
 			return nil, err
 		}
 		out = append(out, os...)

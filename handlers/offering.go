@@ -45,12 +45,16 @@ func (s *Server) agreement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	offerings, err := s.db.AgreementOfferings(ctx, a.ID)
+	offerings, total, err := s.db.AgreementOfferingsUpTo(ctx, a.ID, maxSchedule)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Offerings: offerings}))
+	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Offerings: offerings, Total: total}))
 }
+
+// maxSchedule is the most offerings the agreement page lists in its
+// discount schedule; the catalogue has the rest.
+const maxSchedule = 200
 
 // maxCompare is the most offerings the compare page shows side by side.
 const maxCompare = 4

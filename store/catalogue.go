@@ -330,8 +330,30 @@ func (db *DB) Agreements(ctx context.Context) ([]Agreement, error) {
 
 // AgreementOfferings returns the active offerings sold under an agreement, by category then name.
 func (db *DB) AgreementOfferings(ctx context.Context, agreementID int64) ([]Offering, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+offeringColumns+offeringFrom+
-		" WHERE o.agreement_id = ? AND o.active = 1 ORDER BY c.position, c.name, o.name", agreementID)
+	out, _, err := db.AgreementOfferingsUpTo(ctx, agreementID, -1)
+	return out, err
+}
+
+// AgreementOfferingsUpTo returns at most limit (negative: all) of the active
+// offerings sold under an agreement, by category then name, and how many
+// there are in all, so pages stay small on a large catalogue.
+func (db *DB) AgreementOfferingsUpTo(ctx context.Context, agreementID int64, limit int) ([]Offering, int, error) {
+	var total int
+	var out []Offering
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM offerings WHERE agreement_id = ? AND active = 1", agreementID).Scan(&total); err != nil {
+			return err
+		}
+		var err error
+		out, err = agreementOfferings(ctx, tx, agreementID, limit)
+		return err
+	})
+	return out, total, err
+}
+
+func agreementOfferings(ctx context.Context, q querier, agreementID int64, limit int) ([]Offering, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+offeringColumns+offeringFrom+
+		" WHERE o.agreement_id = ? AND o.active = 1 ORDER BY c.position, c.name, o.name LIMIT ?", agreementID, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -154,6 +154,13 @@ func TestAgreements(t *testing.T) {
 		if s := slugsOf(got); !slices.Equal(s, want) {
 			t.Errorf("got %v, want %v", s, want)
 		}
+		first, total, err := db.AgreementOfferingsUpTo(ctx, a.ID, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := slugsOf(first); !slices.Equal(s, want[:2]) || total != len(want) {
+			t.Errorf("up to 2: got %v of %d, want %v of %d", s, total, want[:2], len(want))
+		}
 	})
 }
 
