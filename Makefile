@@ -39,9 +39,9 @@ test: check-generated
 	tools/fetch-testdeps.sh
 	go test -race -count=1 -timeout 30m ./...
 
-## bench: performance figures (scale data; not part of make test)
+## bench: performance figures (scale data; not part of make test): Go benchmarks, then cmd/loadbench's summary for the README
 bench: build
-	go test -run '^$$' -bench . -benchtime 2s ./store ./handlers
+	go test -run '^$$' -bench . -benchtime 1s ./store ./handlers
 	go run ./cmd/loadbench -bin $(BIN)
 
 ## fuzz: run each fuzz target for 30 s

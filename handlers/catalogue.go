@@ -149,24 +149,28 @@ func (s *Server) catalogueCSV(c echo.Context) error {
 	if len(errs) > 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, errs[0].Message)
 	}
-	params.Page, params.PerPage = 1, -1
-	res, err := s.db.SearchOfferings(c.Request().Context(), params)
-	if err != nil {
-		return err
-	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="offerings.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
 	w.Write([]string{"slug", "name", "supplier", "agreement", "category", "unit", "monthly_pence", "one_off_pence", "mou_discount_bp", "term_options", "pov_trial", "sdwan_trial"})
-	for _, o := range res.Offerings {
-		w.Write([]string{o.Slug, csvSafe(o.Name), o.Supplier.Slug, o.Agreement.Slug, o.Category.Slug, csvSafe(o.Unit),
+	// Streamed a few hundred rows at a time: a whole large catalogue never
+	// sits in memory. A failure after the first row can only cut the file
+	// short, so it is logged.
+	err := s.db.EachSearchOffering(c.Request().Context(), params, func(o store.Offering) error {
+		return w.Write([]string{o.Slug, csvSafe(o.Name), o.Supplier.Slug, o.Agreement.Slug, o.Category.Slug, csvSafe(o.Unit),
 			strconv.FormatInt(o.MonthlyPence, 10), strconv.FormatInt(o.OneOffPence, 10), strconv.FormatInt(o.MouBP, 10),
 			o.TermsString(), strconv.FormatBool(o.PovTrial), strconv.FormatBool(o.SdwanTrial)})
-	}
+	})
 	w.Flush()
-	return w.Error()
+	if err == nil {
+		err = w.Error()
+	}
+	if err != nil {
+		s.log.Error("offerings csv cut short", "err", err)
+	}
+	return nil
 }
 
 // csvSafe stops a spreadsheet treating a text cell as a formula.

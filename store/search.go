@@ -3,16 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode"
 )
 
@@ -149,14 +148,21 @@ type indexEntry struct {
 // positions and results are only meaningful for the index they were computed
 // from, so they are read and stored only while that index is still current.
 type searchCache struct {
-	noVocab atomic.Bool // fts5vocab is unavailable: rank with bm25()
 	mu      sync.Mutex
 	index   *catalogueIndex
 	results map[string]SearchResult // keyed by normalised params; reset with the index
-	matches map[string][]match      // FTS matches by query text; reset with the index
+	matches map[string][]int32      // FTS matches by query text, in relevance order; reset with the index
+	lists   map[string]filteredList // filtered, ordered results by params but page; reset with the index
 	flights map[string]*ftsFlight   // matches being computed, by query text
-	// What the caches hold, against matchCacheBudget and resultCacheBudget.
-	matchCount, resultOfferings int
+	// What the caches hold, against their budgets.
+	matchCount, resultOfferings, listCount int
+}
+
+// filteredList is a search's matching index positions in result order, and
+// its facets: what all its pages share.
+type filteredList struct {
+	positions []int32
+	facets    Facets
 }
 
 type match struct {
@@ -183,8 +189,9 @@ func (db *DB) catalogueIndex(ctx context.Context) (*catalogueIndex, error) {
 	}
 	c.index = idx
 	c.results = map[string]SearchResult{}
-	c.matches = map[string][]match{}
-	c.matchCount, c.resultOfferings = 0, 0
+	c.matches = map[string][]int32{}
+	c.lists = map[string]filteredList{}
+	c.matchCount, c.resultOfferings, c.listCount = 0, 0, 0
 	return idx, nil
 }
 
@@ -316,8 +323,9 @@ const bm25MaxRows = 5000
 
 // Cache budgets, so that memory stays bounded whatever visitors search for.
 const (
-	matchCacheBudget  = 1 << 19 // matches (16 bytes each) held in the match cache
-	resultCacheBudget = 10000   // offerings held in cached results
+	matchCacheBudget  = 2 << 20 // matches (4 bytes each) held in the match cache
+	listCacheBudget   = 2 << 20 // index positions (4 bytes each) held in cached lists
+	resultCacheBudget = 5000    // offerings held in cached results
 )
 
 // searchSlots bounds the searches computed (not answered from the cache)
@@ -333,14 +341,14 @@ var (
 type ftsFlight struct {
 	idx  *catalogueIndex
 	done chan struct{}
-	m    []match
+	m    []int32
 	err  error
 }
 
-// ftsMatches returns the active offerings matching an FTS5 query in
-// relevance order (bm25, then name order), cached per query until the
-// catalogue changes.
-func (db *DB) ftsMatches(ctx context.Context, idx *catalogueIndex, q string) ([]match, error) {
+// ftsMatches returns the index positions of the active offerings matching
+// an FTS5 query in relevance order (bm25, then name order), cached per query
+// until the catalogue changes.
+func (db *DB) ftsMatches(ctx context.Context, idx *catalogueIndex, q string) ([]int32, error) {
 	c := &db.search
 	for {
 		c.mu.Lock()
@@ -392,7 +400,7 @@ func (db *DB) ftsMatches(ctx context.Context, idx *catalogueIndex, q string) ([]
 
 // computeMatches finds and ranks a query's matches, choosing the faster of
 // two exact ways to rank them.
-func (db *DB) computeMatches(ctx context.Context, idx *catalogueIndex, q string) ([]match, error) {
+func (db *DB) computeMatches(ctx context.Context, idx *catalogueIndex, q string) ([]int32, error) {
 	select {
 	case ftsSlots <- struct{}{}:
 		defer func() { <-ftsSlots }()
@@ -400,7 +408,7 @@ func (db *DB) computeMatches(ctx context.Context, idx *catalogueIndex, q string)
 		return nil, ctx.Err()
 	}
 	words, vocab := ftsPrefixes(q)
-	vocab = vocab && idx.fts != nil && !db.search.noVocab.Load()
+	vocab = vocab && idx.fts != nil
 	if vocab && len(words) > 1 {
 		// Every term must match: when few offerings match them all, bm25()
 		// on those few is cheaper than reading every term's instances.
@@ -424,7 +432,11 @@ func (db *DB) computeMatches(ctx context.Context, idx *catalogueIndex, q string)
 		}
 	}
 	sortMatches(m)
-	return m, nil
+	ranked := make([]int32, len(m))
+	for i, x := range m {
+		ranked[i] = x.pos
+	}
+	return ranked, nil
 }
 
 // bm25Matches runs the query in FTS5 and ranks every match with its bm25().
@@ -487,7 +499,11 @@ func sortMatches(m []match) {
 		a[i] = item{k, uint32(x.pos)}
 	}
 	var counts [256]int
-	for d := range 12 { // 4 bytes of position (the secondary key), then 8 of rank
+	d0 := 0 // 4 bytes of position (the secondary key), then 8 of rank
+	if slices.IsSortedFunc(a, func(x, y item) int { return int(x.pos) - int(y.pos) }) {
+		d0 = 4 // already in position order
+	}
+	for d := d0; d < 12; d++ {
 		digit := func(it item) byte {
 			if d < 4 {
 				return byte(it.pos >> (8 * d))
@@ -530,51 +546,77 @@ type ftsStats struct {
 	avgdl float64 // mean tokens per row
 }
 
-// vocabTable is a per-connection fts5vocab table listing every token
+// vocabTable is the fts5vocab table (migration 0001) listing every token
 // instance in offerings_fts: (term, doc, col, offset).
-const vocabTable = "temp.offerings_fts_instance"
+const vocabTable = "offerings_fts_instance"
 
-// vocabColumn maps an fts5vocab column name to its index in ftsColumns.
-var vocabColumn = func() string {
+// vocabColumn is an SQL expression under 16 for an fts5vocab column name,
+// and vocabWeight its bm25 weight by that value: the name's length when
+// columns of equal length have equal weights (cheaper for SQLite than a
+// CASE), otherwise the column's index.
+var vocabColumn, vocabWeight = func() (string, [16]float64) {
+	var w [16]float64
+	byLength := true
+	for _, c := range ftsColumns {
+		n := len(c.name)
+		if n >= len(w) || w[n] != 0 && w[n] != c.weight {
+			byLength = false
+			break
+		}
+		w[n] = c.weight
+	}
+	if byLength {
+		return "length(col)", w
+	}
+	clear(w[:])
 	var b strings.Builder
 	b.WriteString("CASE col")
 	for i, c := range ftsColumns {
 		fmt.Fprintf(&b, " WHEN '%s' THEN %d", c.name, i)
+		w[i] = c.weight
 	}
-	b.WriteString(" ELSE 7 END")
-	return b.String()
+	b.WriteString(" ELSE 15 END")
+	return b.String(), w
 }()
 
-// vocabExactSQL and vocabRangeSQL list the instances of one term, or of the
-// terms in [?1, ?2), as one string of doc*8 + column index, comma
-// separated. (One term is the fastest lookup fts5vocab has.)
+// vocabExactSQL and vocabRangeSQL list the instances of one term (those in
+// rows whose id's lowest bit is ?2), or of the terms in [?1, ?2), as one string
+// of doc*16 + vocabColumn, comma separated. One term is the fastest lookup
+// fts5vocab has, and halving it by row id lets two connections share the
+// work of a word found in most offerings.
 var (
-	vocabExactSQL = "SELECT group_concat(doc * 8 + " + vocabColumn + ") FROM " + vocabTable + " WHERE term = ?1"
-	vocabRangeSQL = "SELECT group_concat(doc * 8 + " + vocabColumn + ") FROM " + vocabTable + " WHERE term >= ?1 AND term < ?2"
+	vocabExactSQL = "SELECT group_concat(doc * 16 + " + vocabColumn + ") FROM " + vocabTable + " WHERE term = ?1 AND (doc & 1) = ?2"
+	vocabRangeSQL = "SELECT group_concat(doc * 16 + " + vocabColumn + ") FROM " + vocabTable + " WHERE term >= ?1 AND term < ?2"
 )
 
-// prefixRanges splits the terms starting with prefix into the prefix itself
-// and ranges of longer terms, split by their next character when the
-// prefix is short (so that the most common ones can be read in parallel).
-// Terms of ASCII words are lowercase letters and digits; other terms have
-// bytes 0x80 and up.
-func prefixRanges(prefix string) (ranges [][2]string) {
-	ranges = append(ranges, [2]string{prefix, ""}) // exactly the prefix
+// vocabJob is one vocab query: one term (end "") and a row id parity, or a
+// range of terms.
+type vocabJob struct {
+	start, end string
+	parity     int
+}
+
+// prefixJobs splits reading the instances of the terms starting with
+// prefix into vocab jobs: the prefix itself, in two halves by row id, and
+// ranges of longer terms, split by their next character when the prefix is
+// short (so that the many words it starts can be read in parallel). Terms
+// of ASCII words are lowercase letters and digits; other terms have bytes
+// 0x80 and up.
+func prefixJobs(prefix string) []vocabJob {
+	jobs := []vocabJob{{start: prefix, parity: 0}, {start: prefix, parity: 1}} // exactly the prefix
 	end := prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
 	if len(prefix) > 2 {
-		return append(ranges, [2]string{prefix + "\x01", end})
+		return append(jobs, vocabJob{start: prefix + "\x01", end: end})
 	}
-	for _, cut := range []string{"\x01", "d", "h", "m", "r", "u"} {
-		ranges = append(ranges, [2]string{prefix + cut, ""})
-	}
-	for i := 1; i < len(ranges); i++ {
-		if i+1 < len(ranges) {
-			ranges[i][1] = ranges[i+1][0]
-		} else {
-			ranges[i][1] = end
+	cuts := []string{"\x01", "d", "h", "m", "r", "u"}
+	for i, cut := range cuts {
+		j := vocabJob{start: prefix + cut, end: end}
+		if i+1 < len(cuts) {
+			j.end = prefix + cuts[i+1]
 		}
+		jobs = append(jobs, j)
 	}
-	return ranges
+	return jobs
 }
 
 // prefixMatches ranks the matches of a query whose phrases are single
@@ -598,29 +640,27 @@ func (db *DB) prefixMatches(ctx context.Context, idx *catalogueIndex, words []st
 	var cand []int32                          // positions matching every phrase so far
 	var score []float64                       // by cand
 	var touched []int32
-	for i, w := range words {
-		texts, ok, err := db.vocabScan(ctx, prefixRanges(w))
-		if err != nil || !ok {
-			return nil, false, err
+	// Read every word's instances at once (in parallel), then take the
+	// words in order, as bm25 sums over phrases.
+	var jobs []vocabJob
+	span := map[string][2]int{} // a word's jobs are jobs[span[0]:span[1]]
+	for _, w := range words {
+		if _, ok := span[w]; !ok {
+			lo := len(jobs)
+			jobs = append(jobs, prefixJobs(w)...)
+			span[w] = [2]int{lo, len(jobs)}
 		}
+	}
+	all, err := db.vocabScan(ctx, jobs)
+	if err != nil {
+		return nil, false, err
+	}
+	for i, w := range words {
 		touched = touched[:0]
 		var withdrawn map[int64]bool
-		for _, s := range texts {
-			for len(s) > 0 {
-				var v int64
-				j := 0
-				for ; j < len(s) && s[j] != ','; j++ {
-					c := s[j] - '0'
-					if c > 9 {
-						return nil, false, fmt.Errorf("fts5vocab instance list: unexpected %q", s[j])
-					}
-					v = v*10 + int64(c)
-				}
-				if j == 0 || v&7 >= int64(len(ftsColumns)) {
-					return nil, false, fmt.Errorf("fts5vocab instance list: unexpected value %d", v)
-				}
-				s = s[min(j+1, len(s)):]
-				doc, col := v>>3, v&7
+		for _, instances := range all[span[w][0]:span[w][1]] {
+			for _, v := range instances {
+				doc, weight := v>>4, vocabWeight[v&15]
 				pos, ok := idx.pos(doc)
 				if !ok {
 					if withdrawn == nil {
@@ -632,7 +672,7 @@ func (db *DB) prefixMatches(ctx context.Context, idx *catalogueIndex, words []st
 				if freq[pos] == 0 {
 					touched = append(touched, pos)
 				}
-				freq[pos] += ftsColumns[col].weight
+				freq[pos] += weight
 			}
 		}
 		nHit := int64(len(touched) + len(withdrawn))
@@ -644,7 +684,13 @@ func (db *DB) prefixMatches(ctx context.Context, idx *catalogueIndex, words []st
 			idf = 1e-6
 		}
 		if i == 0 {
-			cand = slices.Clone(touched)
+			// In index order, which spares sortMatches half its work.
+			cand = make([]int32, 0, len(touched))
+			for pos, f := range freq {
+				if f != 0 {
+					cand = append(cand, int32(pos))
+				}
+			}
 			score = make([]float64, len(cand))
 		} else {
 			j := 0
@@ -671,77 +717,74 @@ func (db *DB) prefixMatches(ctx context.Context, idx *catalogueIndex, words []st
 	return m, true, nil
 }
 
-// vocabScan reads the instance lists of the term ranges (a range with no
-// end is one term), up to GOMAXPROCS at a time on separate connections.
-// ok is false when fts5vocab is unavailable.
-func (db *DB) vocabScan(ctx context.Context, ranges [][2]string) (texts []string, ok bool, err error) {
-	texts = make([]string, len(ranges))
-	errs := make([]error, len(ranges))
-	next := make(chan int, len(ranges))
-	for i := range ranges {
+// vocabScan runs the vocab jobs, up to GOMAXPROCS at a time on separate
+// connections, and returns each one's instances as doc*16 + vocabColumn.
+func (db *DB) vocabScan(ctx context.Context, jobs []vocabJob) ([][]int64, error) {
+	instances := make([][]int64, len(jobs))
+	errs := make([]error, len(jobs))
+	next := make(chan int, len(jobs))
+	for i := range jobs {
 		next <- i
 	}
 	close(next)
 	var wg sync.WaitGroup
-	for range min(len(ranges), max(1, runtime.GOMAXPROCS(0))) {
+	for range min(len(jobs), max(1, runtime.GOMAXPROCS(0))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				if errs[i] = ctx.Err(); errs[i] == nil {
-					texts[i], errs[i] = db.vocabRange(ctx, ranges[i])
+					instances[i], errs[i] = db.vocabQuery(ctx, jobs[i])
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if db.search.noVocab.Load() {
-		return nil, false, nil
-	}
-	return texts, true, errors.Join(errs...)
+	return instances, errors.Join(errs...)
 }
 
-// vocabRange runs one vocab query on a connection of its own, creating the
+// vocabQuery runs one vocab job on a connection of its own, creating the
 // connection's vocab table on first use.
-func (db *DB) vocabRange(ctx context.Context, r [2]string) (string, error) {
+func (db *DB) vocabQuery(ctx context.Context, j vocabJob) ([]int64, error) {
 	conn, err := db.r.Conn(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer conn.Close()
-	query, args := vocabRangeSQL, []any{r[0], r[1]}
-	if r[1] == "" {
-		query, args = vocabExactSQL, args[:1]
+	query, args := vocabRangeSQL, []any{j.start, j.end}
+	if j.end == "" {
+		query, args = vocabExactSQL, []any{j.start, j.parity}
 	}
 	var text sql.NullString
-	err = conn.QueryRowContext(ctx, query, args...).Scan(&text)
-	if err != nil && strings.Contains(err.Error(), "no such table") {
-		if err := createVocabTable(ctx, conn); err != nil {
-			if ctx.Err() != nil {
-				return "", ctx.Err()
-			}
-			db.search.noVocab.Store(true)
-			return "", nil
+	if err := conn.QueryRowContext(ctx, query, args...).Scan(&text); err != nil {
+		return nil, err
+	}
+	// Parse the list here, in parallel with the other jobs.
+	s := text.String
+	out := make([]int64, 0, len(s)/7)
+	for len(s) > 0 {
+		var v int64
+		i, neg := 0, s[0] == '-' // row ids are positive in practice, but need not be
+		if neg {
+			i++
 		}
-		err = conn.QueryRowContext(ctx, query, args...).Scan(&text)
+		for ; i < len(s) && s[i] != ','; i++ {
+			c := s[i] - '0'
+			if c > 9 {
+				return nil, fmt.Errorf("fts5vocab instance list: unexpected %q", s[i])
+			}
+			v = v*10 + int64(c)
+		}
+		if neg {
+			v = -v
+		}
+		if vocabWeight[v&15] == 0 { // v>>4 and v&15 split negative values right too
+			return nil, fmt.Errorf("fts5vocab instance list: unexpected value %d", v)
+		}
+		out = append(out, v)
+		s = s[min(i+1, len(s)):]
 	}
-	return text.String, err
-}
-
-// createVocabTable creates vocabTable on a reader connection, lifting its
-// query_only setting for the one statement (the table lives in the
-// connection's own temp schema; the database file is not written).
-func createVocabTable(ctx context.Context, conn *sql.Conn) error {
-	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {
-		return err
-	}
-	_, err := conn.ExecContext(ctx, "CREATE VIRTUAL TABLE IF NOT EXISTS "+vocabTable+" USING fts5vocab(main, offerings_fts, instance)")
-	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA query_only = 1"); rerr != nil {
-		// Never hand a writable reader back to the pool.
-		conn.Raw(func(any) error { return driver.ErrBadConn })
-		return rerr
-	}
-	return err
+	return out, nil
 }
 
 // loadFTSStats reads the FTS5 statistics and every offering's token count
@@ -862,15 +905,16 @@ func (idx *catalogueIndex) pos(id int64) (int32, bool) {
 	return p, ok
 }
 
-// ResetSearchCache forgets cached search results and FTS matches (not the
-// catalogue index), so that benchmarks can time uncached searches.
+// ResetSearchCache forgets cached search results, lists and FTS matches
+// (not the catalogue index), so that benchmarks can time uncached searches.
 func (db *DB) ResetSearchCache() {
 	c := &db.search
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.results)
 	clear(c.matches)
-	c.matchCount, c.resultOfferings = 0, 0
+	clear(c.lists)
+	c.matchCount, c.resultOfferings, c.listCount = 0, 0, 0
 }
 
 func (p SearchParams) key() string {
@@ -920,13 +964,12 @@ func (db *DB) SearchOfferings(ctx context.Context, p SearchParams) (SearchResult
 		return res, nil
 	}
 
-	var matches []match
-	if q != "" {
-		if matches, err = db.ftsMatches(ctx, idx, q); err != nil {
-			return SearchResult{}, err
-		}
+	l, err := db.searchList(ctx, idx, p, q)
+	if err != nil {
+		return SearchResult{}, err
 	}
-	positions, facets := idx.filter(p, q != "", matches)
+	c := &db.search
+	positions, facets := l.positions, l.facets
 	res = SearchResult{Total: len(positions), Facets: facets, Page: p.Page}
 	page := positions
 	if p.PerPage > 0 {
@@ -939,7 +982,6 @@ func (db *DB) SearchOfferings(ctx context.Context, p SearchParams) (SearchResult
 	if res.Offerings, err = db.offeringsAt(ctx, idx, page); err != nil {
 		return SearchResult{}, err
 	}
-	c := &db.search
 	c.mu.Lock()
 	if n := len(res.Offerings); c.index == idx && n <= resultCacheBudget/4 { // not whole-catalogue CSV exports
 		if len(c.results) >= searchCacheSize || c.resultOfferings+n > resultCacheBudget {
@@ -953,9 +995,81 @@ func (db *DB) SearchOfferings(ctx context.Context, p SearchParams) (SearchResult
 	return res, nil
 }
 
+// searchList returns a search's filtered, ordered list and facets, which
+// every page of it shares, cached until the catalogue changes.
+func (db *DB) searchList(ctx context.Context, idx *catalogueIndex, p SearchParams, q string) (filteredList, error) {
+	c := &db.search
+	lkey := fmt.Sprintf("%q|%q|%q|%d|%s|%d|%s", q, p.Categories, p.Suppliers, p.Term, p.Trial, p.MaxMonthly, p.Sort)
+	c.mu.Lock()
+	l, ok := c.lists[lkey]
+	ok = ok && c.index == idx
+	c.mu.Unlock()
+	if ok {
+		return l, nil
+	}
+	var matches []int32
+	if q != "" {
+		var err error
+		if matches, err = db.ftsMatches(ctx, idx, q); err != nil {
+			return l, err
+		}
+	}
+	l.positions, l.facets = idx.filter(p, q != "", matches)
+	c.mu.Lock()
+	if c.index == idx {
+		if c.listCount+len(l.positions) > listCacheBudget || len(c.lists) >= searchCacheSize {
+			clear(c.lists)
+			c.listCount = 0
+		}
+		c.lists[lkey] = l
+		c.listCount += len(l.positions)
+	}
+	c.mu.Unlock()
+	return l, nil
+}
+
+// EachSearchOffering calls fn with every offering a search finds, in result
+// order, as SearchOfferings with PerPage -1 would list them (p.Page and
+// p.PerPage are ignored), but loading them a few hundred at a time, so that
+// exporting the whole catalogue needs little memory. It stops at fn's first
+// error and returns it.
+func (db *DB) EachSearchOffering(ctx context.Context, p SearchParams, fn func(Offering) error) error {
+	q := ftsQuery(p.Query)
+	if p.Sort == "" || (p.Sort == SortRelevance && q == "") {
+		p.Sort = SortRelevance
+	}
+	idx, err := db.catalogueIndex(ctx)
+	if err != nil {
+		return err
+	}
+	select {
+	case searchSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	l, err := db.searchList(ctx, idx, p, q)
+	<-searchSlots
+	if err != nil {
+		return err
+	}
+	const chunk = 500
+	for start := 0; start < len(l.positions); start += chunk {
+		offerings, err := db.offeringsAt(ctx, idx, l.positions[start:min(start+chunk, len(l.positions))])
+		if err != nil {
+			return err
+		}
+		for _, o := range offerings {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // filter applies every filter, counts facets, and returns the matching
 // entry positions in the requested order.
-func (idx *catalogueIndex) filter(p SearchParams, hasQuery bool, matches []match) ([]int32, Facets) {
+func (idx *catalogueIndex) filter(p SearchParams, hasQuery bool, matches []int32) ([]int32, Facets) {
 	// A filter on values that match nothing (an unknown slug) matches no
 	// offering, rather than being ignored.
 	wantCat := make([]bool, len(idx.categories))
@@ -982,37 +1096,22 @@ func (idx *catalogueIndex) filter(p SearchParams, hasQuery bool, matches []match
 	termCount := make([]int, len(idx.terms))
 	var povCount, sdwanCount int
 
-	// Candidates in result order.
-	var order []int32
-	switch {
-	case hasQuery && p.Sort == SortRelevance:
-		order = make([]int32, len(matches))
-		for i, m := range matches {
-			order[i] = m.pos
+	// Decide every candidate in index order, which reads the entries
+	// sequentially (much faster than in relevance order for a large match
+	// set), then list those passing every filter in result order.
+	var member []bool // nil: every offering is a candidate
+	if hasQuery {
+		member = make([]bool, len(idx.entries))
+		for _, pos := range matches {
+			member[pos] = true
 		}
-	case hasQuery:
-		inMatch := make([]bool, len(idx.entries))
-		for _, m := range matches {
-			inMatch[m.pos] = true
-		}
-		base := idx.byName
-		if p.Sort == SortPriceAsc || p.Sort == SortPriceDesc {
-			base = idx.byPrice
-		}
-		order = make([]int32, 0, len(matches))
-		for _, pos := range base {
-			if inMatch[pos] {
-				order = append(order, pos)
-			}
-		}
-	case p.Sort == SortPriceAsc || p.Sort == SortPriceDesc:
-		order = idx.byPrice
-	default:
-		order = idx.byName
 	}
-
-	out := make([]int32, 0, min(len(order), 1024))
-	for _, pos := range order {
+	pass := make([]bool, len(idx.entries))
+	npass := 0
+	for pos := range idx.entries {
+		if member != nil && !member[pos] {
+			continue
+		}
 		e := &idx.entries[pos]
 		failCat := anyCat && !wantCat[e.category]
 		failSup := anySup && !wantSup[e.supplier]
@@ -1032,7 +1131,8 @@ func (idx *catalogueIndex) filter(p SearchParams, hasQuery bool, matches []match
 			continue
 		}
 		if fails == 0 {
-			out = append(out, pos)
+			pass[pos] = true
+			npass++
 		}
 		if !failSup && !failTerm && !failTrial {
 			catCount[e.category]++
@@ -1041,10 +1141,8 @@ func (idx *catalogueIndex) filter(p SearchParams, hasQuery bool, matches []match
 			supCount[e.supplier]++
 		}
 		if !failCat && !failSup && !failTrial {
-			for b := range idx.terms {
-				if e.terms&(1<<uint(b)) != 0 {
-					termCount[b]++
-				}
+			for t := e.terms; t != 0; t &= t - 1 {
+				termCount[bits.TrailingZeros64(t)]++
 			}
 		}
 		if !failCat && !failSup && !failTerm {
@@ -1054,6 +1152,23 @@ func (idx *catalogueIndex) filter(p SearchParams, hasQuery bool, matches []match
 			if e.sdwan {
 				sdwanCount++
 			}
+		}
+	}
+
+	// Candidates in result order.
+	var order []int32
+	switch {
+	case hasQuery && p.Sort == SortRelevance:
+		order = matches // already in relevance order
+	case p.Sort == SortPriceAsc || p.Sort == SortPriceDesc:
+		order = idx.byPrice
+	default:
+		order = idx.byName
+	}
+	out := make([]int32, 0, npass)
+	for _, pos := range order {
+		if pass[pos] {
+			out = append(out, pos)
 		}
 	}
 	if p.Sort == SortPriceDesc {

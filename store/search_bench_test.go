@@ -119,9 +119,6 @@ func TestSearchPrefixRankingIsBM25(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := createVocabTable(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
 	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT term FROM "+vocabTable)
 	if err != nil {
 		t.Fatal(err)
@@ -196,9 +193,49 @@ func TestSearchSortMatches(t *testing.T) {
 			}
 			return int(a.pos - b.pos)
 		})
+		inPosOrder := slices.Clone(m) // sortMatches skips work for these
+		slices.SortFunc(inPosOrder, func(a, b match) int { return int(a.pos - b.pos) })
 		sortMatches(m)
 		if !slices.Equal(m, want) {
 			t.Errorf("n=%d: radix sort order differs", n)
+		}
+		sortMatches(inPosOrder)
+		if !slices.Equal(inPosOrder, want) {
+			t.Errorf("n=%d: radix sort order differs for input in position order", n)
+		}
+	}
+}
+
+// TestEachSearchOfferingIsTheWholeSearch checks that the chunked export
+// lists exactly what SearchOfferings lists on one page of everything.
+func TestEachSearchOfferingIsTheWholeSearch(t *testing.T) {
+	ctx := context.Background()
+	db := benchSearchDB(t, 600) // more than one chunk of 500
+	for _, p := range []SearchParams{
+		{MaxMonthly: -1},
+		{Query: SeedCommonTerm, MaxMonthly: -1},
+		{Query: "sim", Sort: SortPriceDesc, MaxMonthly: 3000, Page: 3, PerPage: 5},
+		{Query: "no-such-word", MaxMonthly: -1},
+	} {
+		all := p
+		all.Page, all.PerPage = 1, -1
+		want, err := db.SearchOfferings(ctx, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if err := db.EachSearchOffering(ctx, p, func(o Offering) error {
+			got = append(got, o.Slug)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var slugs []string
+		for _, o := range want.Offerings {
+			slugs = append(slugs, o.Slug)
+		}
+		if !slices.Equal(got, slugs) {
+			t.Errorf("%+v: EachSearchOffering lists %d offerings, SearchOfferings %d (or in another order)", p, len(got), len(slugs))
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -64,6 +65,13 @@ func catalogueDB(ctx context.Context, cacheDir, dir string, n int, logf func(str
 		if err := os.Rename(part, cached); err != nil {
 			return "", err
 		}
+		// Databases for an older schema or generator are of no more use.
+		old, _ := filepath.Glob(filepath.Join(cacheDir, fmt.Sprintf("catalogue-%d-*.db", n)))
+		for _, f := range old {
+			if f != cached {
+				os.Remove(f)
+			}
+		}
 	}
 	return work, nil
 }
@@ -84,37 +92,66 @@ func buildCatalogue(ctx context.Context, path string, n int) error {
 	return db.Close() // checkpoints the WAL into the main file
 }
 
+// fingerprintData builds the scratch database at path and hashes its catalogue.
+func fingerprintData(ctx context.Context, path string, h io.Writer) error {
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.LoadDemo(ctx, "loadbench-password"); err != nil {
+		return err
+	}
+	if _, err := db.SeedOfferings(ctx, 50, seedValue); err != nil {
+		return err
+	}
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := db.SearchOfferings(ctx, store.SearchParams{MaxMonthly: -1, Sort: store.SortName, PerPage: -1})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(h, "loadbench data v%d schema v%d\n", dataVersion, v)
+	for _, o := range res.Offerings {
+		fmt.Fprintf(h, "%+v\n", []any{o.ID, o.Slug, o.Name, o.Category.Slug, o.Supplier.Slug, o.Agreement.Slug, o.Unit,
+			o.Summary, o.Description, o.MonthlyPence, o.OneOffPence, o.MouBP, o.Terms, o.Attributes, o.SocialValue,
+			o.PovTrial, o.SdwanTrial, o.Active})
+	}
+	return nil
+}
+
 // dataFingerprint identifies what catalogueDB would build: the schema
 // version and every field of the demo catalogue plus a few synthetic
 // offerings, built in a scratch database.
 func dataFingerprint(ctx context.Context, dir string) (string, error) {
 	path := filepath.Join(dir, "fingerprint.db")
 	defer removeDB(path)
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		return "", err
-	}
-	defer db.Close()
-	if _, err := db.LoadDemo(ctx, "loadbench-password"); err != nil {
-		return "", err
-	}
-	if _, err := db.SeedOfferings(ctx, 50, seedValue); err != nil {
-		return "", err
-	}
-	v, err := db.SchemaVersion(ctx)
-	if err != nil {
-		return "", err
-	}
-	res, err := db.SearchOfferings(ctx, store.SearchParams{MaxMonthly: -1, Sort: store.SortName, PerPage: -1})
-	if err != nil {
-		return "", err
-	}
 	h := sha256.New()
-	fmt.Fprintf(h, "loadbench data v%d schema v%d\n", dataVersion, v)
-	for _, o := range res.Offerings {
-		fmt.Fprintf(h, "%+v\n", []any{o.ID, o.Slug, o.Name, o.Category.Slug, o.Supplier.Slug, o.Agreement.Slug, o.Unit,
-			o.Summary, o.Description, o.MonthlyPence, o.OneOffPence, o.MouBP, o.Terms, o.Attributes, o.SocialValue,
-			o.PovTrial, o.SdwanTrial, o.Active})
+	if err := fingerprintData(ctx, path, h); err != nil {
+		return "", err
+	}
+	// The schema itself (migrations are sometimes edited in place).
+	raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return "", err
+	}
+	defer raw.Close()
+	rows, err := raw.QueryContext(ctx, "SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name")
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var typ, name, text string
+		if err := rows.Scan(&typ, &name, &text); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %s %s\n", typ, name, text)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }

@@ -47,6 +47,7 @@ type config struct {
 	searchRuns    int
 	rssDuration   time.Duration
 	only          map[string]bool // parts to run; all when empty
+	strict        bool
 }
 
 func (c config) runs(part string) bool { return len(c.only) == 0 || c.only[part] }
@@ -64,6 +65,7 @@ func main() {
 	flag.IntVar(&cfg.offerings, "offerings", 100000, "synthetic offerings for the search and memory tests")
 	flag.IntVar(&cfg.searchRuns, "search-runs", 40, "timed runs per search case")
 	flag.DurationVar(&cfg.rssDuration, "rss-duration", 5*time.Second, "length of the load during the memory test")
+	flag.BoolVar(&cfg.strict, "strict", false, "exit with status 1 when a target is missed")
 	only := flag.String("only", "", "comma-separated parts to run: page, search, memory (default all)")
 	flag.Parse()
 	cfg.only = map[string]bool{}
@@ -131,7 +133,10 @@ func run(ctx context.Context, cfg config) error {
 	sum.elapsed = time.Since(started)
 	sum.print(os.Stdout, cfg)
 	if !sum.ok() {
-		return fmt.Errorf("a target was missed (see the table)")
+		if cfg.strict {
+			return fmt.Errorf("a target was missed (see the table)")
+		}
+		logf("a target was missed (see the table; -strict makes that an error)")
 	}
 	return nil
 }

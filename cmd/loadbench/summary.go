@@ -63,7 +63,7 @@ func lat(r loadResult) string {
 func (s summary) print(w io.Writer, cfg config) {
 	p := s.page
 	fmt.Fprintf(w, "\n### Performance (`make bench`)\n\n")
-	fmt.Fprintf(w, "Measured %s on %s; `make bench` took %s.\n\n", time.Now().Format("2006-01-02"), machine(), s.elapsed.Round(time.Second))
+	fmt.Fprintf(w, "Measured %s on %s (cmd/loadbench ran for %s).\n\n", time.Now().Format("2006-01-02"), machine(), s.elapsed.Round(time.Second))
 	fmt.Fprintf(w, "| Target | Measured | |\n|---|---|---|\n")
 	if p.ran {
 		fmt.Fprintf(w, "| Catalogue page throughput ≥ %.1f× bare Echo writing the same bytes (%d connections) | **%.2f×** (%s vs %s req/s) | %s |\n",
@@ -97,7 +97,7 @@ func (s summary) print(w io.Writer, cfg config) {
 	}
 
 	if len(s.search.cases) > 0 {
-		fmt.Fprintf(w, "\n`store.SearchOfferings` over %s offerings (%d runs each; uncached = result and match caches cleared before every run; catalogue index built once, in %s):\n\n",
+		fmt.Fprintf(w, "\n`store.SearchOfferings` over %s offerings (%d runs each; uncached = result, list and match caches cleared before every run, the catalogue index kept (built once, in %s)):\n\n",
 			thousands(s.search.offerings), cfg.searchRuns, ms(s.search.indexBuild))
 		fmt.Fprintf(w, "| Query | Matches | Uncached p50 | Uncached p95 | Cached p50 |\n|---|---:|---:|---:|---:|\n")
 		for _, c := range s.search.cases {

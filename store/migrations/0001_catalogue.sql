@@ -126,6 +126,11 @@ CREATE VIRTUAL TABLE offerings_fts USING fts5 (
     prefix = '2 3 4'
 );
 
+-- Every token instance in the index (term, doc, col, offset): search ranks
+-- very common words from it (store/search.go) instead of calling bm25() on
+-- every matching row.
+CREATE VIRTUAL TABLE offerings_fts_instance USING fts5vocab (offerings_fts, instance);
+
 CREATE TRIGGER offerings_fts_insert AFTER INSERT ON offerings BEGIN
     INSERT INTO offerings_fts (rowid, name, summary, description, supplier, category)
     SELECT id, name, summary, description, supplier, category FROM offering_search WHERE id = new.id;
