@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -22,31 +21,13 @@ import (
 // testPassword is every test account's password.
 const testPassword = "correct horse battery"
 
-// authLogBuffer is a goroutine-safe log sink.
-type authLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *authLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *authLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // authEnv is a server over a fresh database holding the demo catalogue and
 // one account per role, in organisations that do not clash with demo data.
 type authEnv struct {
 	t     *testing.T
 	e     *echo.Echo
 	db    *store.DB
-	logs  *authLogBuffer
+	logs  *testLog
 	orgs  map[string]store.Organisation // north, east, ccs, supplier
 	users map[string]store.User         // buyer, buyer2, reviewer, supplier, admin
 }
@@ -63,7 +44,7 @@ func newAuthEnv(t *testing.T, configure ...func(*Config)) *authEnv {
 	if err := db.LoadCatalogue(ctx, store.DemoCatalogue()); err != nil {
 		t.Fatal(err)
 	}
-	logs := &authLogBuffer{}
+	logs := &testLog{}
 	cfg := Config{DB: db, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), LoginBurst: 1000}
 	for _, f := range configure {
 		f(&cfg)

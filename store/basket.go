@@ -335,6 +335,26 @@ func checkVersion(b basketRow, version string) error {
 	return nil
 }
 
+// editableBasket loads a basket for an edit inside tx: quotes past their
+// validity expire first, then u's permission and the form's version are
+// checked, and a basket with changes requested becomes a draft again.
+func editableBasket(ctx context.Context, tx *sql.Tx, u *User, id int64, version string, now time.Time) (basketRow, error) {
+	if err := expireQuotes(ctx, tx, now); err != nil {
+		return basketRow{}, err
+	}
+	b, err := loadBasketRow(ctx, tx, id)
+	if err != nil {
+		return b, err
+	}
+	if err := authorize(u, b.orgID, ActionEdit); err != nil {
+		return b, err
+	}
+	if err := checkVersion(b, version); err != nil {
+		return b, err
+	}
+	return b, beginEdit(ctx, tx, u, &b, now)
+}
+
 // beginEdit checks that u may edit the basket now and moves a basket with
 // changes requested back to draft (recording the event).
 func beginEdit(ctx context.Context, tx *sql.Tx, u *User, b *basketRow, now time.Time) error {
@@ -539,20 +559,8 @@ type LineChange struct {
 func (db *DB) UpdateLine(ctx context.Context, u *User, basketID, lineID int64, ch LineChange) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
-		if err := expireQuotes(ctx, tx, now); err != nil {
-			return err
-		}
-		b, err := loadBasketRow(ctx, tx, basketID)
+		b, err := editableBasket(ctx, tx, u, basketID, ch.Version, now)
 		if err != nil {
-			return err
-		}
-		if err := authorize(u, b.orgID, ActionEdit); err != nil {
-			return err
-		}
-		if err := checkVersion(b, ch.Version); err != nil {
-			return err
-		}
-		if err := beginEdit(ctx, tx, u, &b, now); err != nil {
 			return err
 		}
 		var offeringID, oldTerm int64
@@ -617,20 +625,8 @@ func LineField(lineID int64, name string) string { return lineField(lineID, name
 func (db *DB) DeleteLine(ctx context.Context, u *User, basketID, lineID int64, version string) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
-		if err := expireQuotes(ctx, tx, now); err != nil {
-			return err
-		}
-		b, err := loadBasketRow(ctx, tx, basketID)
+		b, err := editableBasket(ctx, tx, u, basketID, version, now)
 		if err != nil {
-			return err
-		}
-		if err := authorize(u, b.orgID, ActionEdit); err != nil {
-			return err
-		}
-		if err := checkVersion(b, version); err != nil {
-			return err
-		}
-		if err := beginEdit(ctx, tx, u, &b, now); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM basket_lines WHERE id = ? AND basket_id = ?`, lineID, b.id)
