@@ -99,6 +99,9 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxUser, &u)
 		c.Set(ctxSession, sess)
+		// Signed-in pages are private: no browser or proxy keeps a copy
+		// that the back button could show after sign-out.
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		if s.sessions.Stale(sess) {
 			if err := sess.Save(r, c.Response()); err != nil {
 				return err
@@ -132,26 +135,71 @@ func (s *Server) startSession(c echo.Context, u store.User) error {
 			return err
 		}
 	}
+	token := rand.Text()
 	sess := s.sessions.Fresh(sessionCookie)
 	sess.Values[store.SessionUserKey] = u.ID
+	sess.Values[csrfSessionKey] = token
 	if err := sess.Save(r, c.Response()); err != nil {
 		return err
 	}
 	c.Set(ctxUser, &u)
 	c.Set(ctxSession, sess)
-	s.rotateCSRF(c)
+	s.rotateCSRF(c, token)
 	return nil
 }
 
+// csrfSessionKey is the session value holding the signed-in user's CSRF token.
+const csrfSessionKey = "csrf"
+
+// bindCSRF ties a signed-in user's CSRF token to their server-side session:
+// the request's CSRF cookie is replaced by the session's token before Echo's
+// CSRF middleware compares it with the form, so a cookie planted by another
+// party (say a sibling subdomain) is worthless. Echo then re-sends the cookie
+// with the session's token.
+func (s *Server) bindCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess := currentSession(c)
+		if sess == nil {
+			return next(c)
+		}
+		token, _ := sess.Values[csrfSessionKey].(string)
+		if token == "" {
+			token = rand.Text()
+			sess.Values[csrfSessionKey] = token
+			if err := sess.Save(c.Request(), c.Response()); err != nil {
+				return err
+			}
+		}
+		replaceRequestCookie(c.Request(), csrfCookie, token)
+		return next(c)
+	}
+}
+
+// replaceRequestCookie makes the request carry exactly one cookie called
+// name, with the given value.
+func replaceRequestCookie(r *http.Request, name, value string) {
+	cookies := r.Cookies()
+	r.Header.Del("Cookie")
+	for _, ck := range cookies {
+		if ck.Name != name {
+			r.AddCookie(ck)
+		}
+	}
+	r.AddCookie(&http.Cookie{Name: name, Value: value})
+}
+
 // rejectCrossSite answers 403 to a state-changing request that the browser
-// says comes from another site (Fetch Metadata), before any handler runs.
+// says comes from another site or a sibling subdomain (Fetch Metadata),
+// before any handler runs.
 // It then hides Sec-Fetch-Site from Echo's CSRF middleware, which would
 // otherwise accept a same-origin header in place of the token: every POST
 // must carry the token.
 func (s *Server) rejectCrossSite(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if !safeMethod(r.Method) && strings.EqualFold(r.Header.Get(echo.HeaderSecFetchSite), "cross-site") {
+		site := r.Header.Get(echo.HeaderSecFetchSite)
+		// same-site too: a sibling subdomain is another party.
+		if !safeMethod(r.Method) && (strings.EqualFold(site, "cross-site") || strings.EqualFold(site, "same-site")) {
 			return echo.NewHTTPError(http.StatusForbidden, csrfMessage)
 		}
 		r.Header.Del(echo.HeaderSecFetchSite)
@@ -198,9 +246,9 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 	}
 }
 
-// rotateCSRF replaces the CSRF token (at sign-in), so a token planted or
-// seen before sign-in is worthless afterwards.
-func (s *Server) rotateCSRF(c echo.Context) {
+// rotateCSRF replaces the CSRF cookie with token (at sign-in), so a token
+// planted or seen before sign-in is worthless afterwards.
+func (s *Server) rotateCSRF(c echo.Context, token string) {
 	h := c.Response().Header()
 	kept := h.Values("Set-Cookie")[:0:0]
 	for _, v := range h.Values("Set-Cookie") {
@@ -212,7 +260,6 @@ func (s *Server) rotateCSRF(c echo.Context) {
 	for _, v := range kept {
 		h.Add("Set-Cookie", v)
 	}
-	token := rand.Text()
 	http.SetCookie(c.Response(), &http.Cookie{Name: csrfCookie, Value: token, Path: "/",
 		Expires: time.Now().Add(store.SessionAbsolute), HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.isHTTPS(c.Request())})

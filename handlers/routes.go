@@ -11,12 +11,12 @@ import (
 )
 
 func (s *Server) routes(e *echo.Echo) {
+	e.Pre(s.securityHeaders) // first, so every answer has them, even a 413 or a redirect
 	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit("1M"))
-	e.Use(s.securityHeaders)
-	e.Use(s.loadSession, s.rejectCrossSite, s.csrf())
+	e.Use(s.loadSession, s.rejectCrossSite, s.bindCSRF, s.csrf())
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/static/*", serveStatic)

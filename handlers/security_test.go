@@ -28,6 +28,7 @@ func TestCSRF(t *testing.T) {
 		{"wrong token", url.Values{"_csrf": {"not-the-token"}}, "", http.StatusForbidden},
 		{"missing token even when the browser says same-origin", url.Values{"_csrf": nil}, "same-origin", http.StatusForbidden},
 		{"cross-site POST with a valid token", url.Values{}, "cross-site", http.StatusForbidden},
+		{"same-site (sibling subdomain) POST with a valid token", url.Values{}, "same-site", http.StatusForbidden},
 		{"valid token", url.Values{}, "", http.StatusSeeOther},
 		{"valid token, same-origin", url.Values{}, "same-origin", http.StatusSeeOther},
 	}
@@ -60,6 +61,21 @@ func TestCSRF(t *testing.T) {
 			checkCSRFAnswer(t, w, tt.wantCode)
 		})
 	}
+	t.Run("a planted CSRF cookie does not stand in for the session's token", func(t *testing.T) {
+		cl := env.client()
+		cl.signIn("buyer")
+		r := httptest.NewRequest("POST", "/baskets", strings.NewReader("_csrf=planted&name=Forged"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range cl.jar {
+			if c.Name != csrfCookie {
+				r.AddCookie(c)
+			}
+		}
+		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: "planted"})
+		w := httptest.NewRecorder()
+		env.e.ServeHTTP(w, r)
+		checkCSRFAnswer(t, w, http.StatusForbidden)
+	})
 	t.Run("sign-in form needs the token too", func(t *testing.T) {
 		cl := env.client()
 		w := cl.do("POST", "/login", url.Values{"email": {env.users["buyer"].Email}, "password": {testPassword}})
@@ -208,6 +224,24 @@ func TestBodyLimit(t *testing.T) {
 	w := cl.do("POST", "/login", url.Values{"email": {strings.Repeat("a", 2<<20)}, "password": {"x"}})
 	if w.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("2 MiB sign-in form: status %d, want 413", w.Code)
+	}
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("413 page: CSP %q, want the portal's policy", csp)
+	}
+}
+
+func TestSignedInPagesAreNotStored(t *testing.T) {
+	env := newAuthEnv(t)
+	anon := env.client()
+	if got := anon.do("GET", "/offerings", nil).Header().Get("Cache-Control"); got == "no-store" {
+		t.Errorf("anonymous catalogue: Cache-Control %q, want it cacheable", got)
+	}
+	buyer := env.client()
+	buyer.signIn("buyer")
+	for _, path := range []string{"/baskets", "/offerings", "/"} {
+		if got := buyer.do("GET", path, nil).Header().Get("Cache-Control"); got != "no-store" {
+			t.Errorf("signed-in %s: Cache-Control %q, want no-store", path, got)
+		}
 	}
 }
 

@@ -229,7 +229,8 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 		http.SetCookie(w, sessions.NewCookie(s.Name(), "", &opts))
 		return nil
 	}
-	if s.ID == "" {
+	isNew := s.ID == ""
+	if isNew {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
 			return err
@@ -246,12 +247,24 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 	}
 	now := st.db.Now().Unix()
 	err := st.db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, data, created_at, seen_at, expires_at)
-			VALUES (?1, ?2, ?3, ?4, ?4, ?4 + ?5)
-			ON CONFLICT (id_hash) DO UPDATE SET user_id = excluded.user_id, data = excluded.data,
-				seen_at = excluded.seen_at, expires_at = min(excluded.seen_at + ?5, sessions.created_at + ?6)`,
+		if isNew {
+			_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, data, created_at, seen_at, expires_at)
+				VALUES (?1, ?2, ?3, ?4, ?4, ?4 + ?5)`,
+				hashID(s.ID), uid, buf.Bytes(), now, int64(SessionIdle/time.Second))
+			return err
+		}
+		// An existing session is only ever updated: a request that loaded it
+		// before sign-out (or a password change) must not bring it back.
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET user_id = ?2, data = ?3, seen_at = ?4,
+				expires_at = min(?4 + ?5, created_at + ?6) WHERE id_hash = ?1 AND expires_at > ?4`,
 			hashID(s.ID), uid, buf.Bytes(), now, int64(SessionIdle/time.Second), int64(SessionAbsolute/time.Second))
-		return err
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrSessionExpired
+		}
+		return nil
 	})
 	if err != nil {
 		return err

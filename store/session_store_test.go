@@ -165,6 +165,23 @@ func TestSessionStore(t *testing.T) {
 			t.Fatalf("err = %v, want ErrSessionExpired", err)
 		}
 	})
+	t.Run("a request still holding an ended session cannot bring it back", func(t *testing.T) {
+		c := saveSession(t, st, a.buyer.ID)
+		inFlight, err := load(st, c) // loaded before sign-out
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.DeleteUserSessions(ctx, a.buyer.ID); err != nil {
+			t.Fatal(err)
+		}
+		inFlight.Values["flash"] = "late"
+		if err := st.Save(httptest.NewRequest("POST", "/", nil), httptest.NewRecorder(), inFlight); err != ErrSessionExpired {
+			t.Fatalf("saving the ended session: err = %v, want ErrSessionExpired", err)
+		}
+		if _, err := load(st, c); err != ErrSessionExpired {
+			t.Fatalf("after the late save the old cookie loads with err = %v, want ErrSessionExpired", err)
+		}
+	})
 	t.Run("keys survive a restart", func(t *testing.T) {
 		c := saveSession(t, st, a.buyer.ID)
 		st2, err := db.NewSessionStore(ctx, false)
