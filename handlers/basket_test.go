@@ -408,3 +408,27 @@ func TestCompareOffersAddToBasket(t *testing.T) {
 		t.Error("a visitor sees add-to-basket links")
 	}
 }
+
+func TestBuyerHomeShowsBasketsAndQuotes(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	draft := cl.newBasket("Home draft")
+	cl.addLine(draft, "business-unlimited-5g-sim", 2, 24)
+	sent := cl.newBasket("Home submitted")
+	cl.addLine(sent, "business-unlimited-5g-sim", 5, 24)
+	if r := cl.requirements(sent, nil); r.code != http.StatusSeeOther {
+		t.Fatalf("requirements: %d", r.code)
+	}
+	w := cl.do("POST", cl.path(sent, "/submit"), url.Values{})
+	ref := strings.TrimPrefix(w.Header().Get("Location"), "/quotes/")
+
+	body := cl.do("GET", "/", nil).Body.String()
+	for _, want := range []string{"Your baskets", "Drafts: 1", "Waiting for approval: 1", "Recent quotes", strings.Replace(ref, "/", " ", 1)} {
+		if !strings.Contains(body, want) {
+			t.Errorf("buyer home lacks %q", want)
+		}
+	}
+	if anon := env.client().do("GET", "/", nil).Body.String(); strings.Contains(anon, "Your baskets") {
+		t.Errorf("a visitor's home shows a buyer's baskets")
+	}
+}

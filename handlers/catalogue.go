@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,7 +19,7 @@ import (
 func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams, []store.FieldError) {
 	var errs []store.FieldError
 	q := views.CatalogueQuery{
-		Q:               strings.TrimSpace(v.Get("q")),
+		Q:               strings.TrimSpace(stripControl(v.Get("q"))),
 		Categories:      nonEmpty(v["category"]),
 		Suppliers:       nonEmpty(v["supplier"]),
 		Trial:           v.Get("trial"),
@@ -179,4 +180,15 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// stripControl removes control characters (NUL, escapes, newlines) that a
+// search box can never have typed.
+func stripControl(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }

@@ -158,7 +158,7 @@ func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP
 	money := func(f func(store.LinePrice) int64) func(views.CompareColumn) string {
 		return func(c views.CompareColumn) string {
 			if !c.Available {
-				return "Not available on " + months(c.Term)
+				return "Not available on " + store.FormatMonths(c.Term)
 			}
 			return store.FormatPence(f(c.Price))
 		}
@@ -176,7 +176,7 @@ func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP
 		return r
 	}
 	p.Price = []views.CompareRow{
-		row("Term priced", func(c views.CompareColumn) string { return months(c.Term) }),
+		row("Term priced", func(c views.CompareColumn) string { return store.FormatMonths(c.Term) }),
 		row("List price over term", money(func(l store.LinePrice) int64 { return l.ListPence })),
 		row("MoU discount", money(func(l store.LinePrice) int64 { return l.MouPence })),
 	}
@@ -234,15 +234,7 @@ func termsList(terms []int) string {
 		s[i] = strconv.Itoa(t)
 	}
 	if len(s) == 1 {
-		return months(terms[0])
+		return store.FormatMonths(terms[0])
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1] + " months"
-}
-
-// months says a number of months in words: "1 month", "24 months".
-func months(n int) string {
-	if n == 1 {
-		return "1 month"
-	}
-	return strconv.Itoa(n) + " months"
 }

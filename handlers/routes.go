@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"portal/static"
+	"portal/store"
 	"portal/views"
 )
 
@@ -66,7 +67,18 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.Home(views.HomeProps{Page: s.page(c, views.ServiceName, "home"), Agreements: agreements, Categories: cats}))
+	props := views.HomeProps{Page: s.page(c, views.ServiceName, "home"), Agreements: agreements, Categories: cats}
+	if u := currentUser(c); u.Is(store.RoleBuyer) {
+		baskets, err := s.db.Baskets(ctx, u)
+		if err != nil {
+			return err
+		}
+		props.Baskets = views.GroupBaskets(baskets)
+		if props.Quotes, err = s.db.RecentQuotes(ctx, u, 5); err != nil {
+			return err
+		}
+	}
+	return render(c, http.StatusOK, views.Home(props))
 }
 
 func (s *Server) help(c echo.Context) error {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -23,5 +24,20 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 				t.Errorf("HEAD %s: got %d, want %d", tc.path, rec.Code, tc.want)
 			}
 		})
+	}
+}
+
+func TestSearchQueryDropsControlCharacters(t *testing.T) {
+	e, _ := newTestServer(t)
+	rec := get(e, "/offerings?q=%00fibre%1b")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("got %d, want 200", rec.Code)
+	}
+	body := readAll(t, rec.Result().Body)
+	if strings.ContainsAny(string(body), "\x00\x1b") {
+		t.Errorf("the page echoes control characters from the query")
+	}
+	if !strings.Contains(string(body), `value="fibre"`) {
+		t.Errorf("got no search box holding the cleaned query \"fibre\"")
 	}
 }

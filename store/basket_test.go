@@ -663,7 +663,6 @@ func TestQuoteExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := *f.now
 	// Valid through valid_until (2026-04-01 in London).
 	*f.now = time.Date(2026, 4, 1, 22, 59, 0, 0, time.UTC) // 23:59 BST on 1 April
 	if q, _ := f.db.Quote(f.ctx, f.north, ref.Ref, 1); q.Status != QuoteSubmitted {
@@ -700,7 +699,18 @@ func TestQuoteExpiry(t *testing.T) {
 			t.Fatalf("got v1 %s, want it to stay expired", v1.Status)
 		}
 	})
-	_ = start
+}
+
+func TestOverdueQuoteCannotBeApprovedUnread(t *testing.T) {
+	f := openBasketDB(t)
+	b := f.ready(t, f.north, "Nobody looked")
+	if _, _, err := f.db.Submit(f.ctx, f.north, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing reads the quote after its last valid day; the approval itself must expire it.
+	*f.now = time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC)
+	err := f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, f.reviewer, b.ID, f.db.Now()) })
+	wantCode(t, err, ECONFLICT)
 }
 
 func TestInlifeTierFromApprovedQuotes(t *testing.T) {

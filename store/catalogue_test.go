@@ -232,6 +232,19 @@ func TestLoadDemo(t *testing.T) {
 			t.Errorf("got the demo flag, want none")
 		}
 	})
+	t.Run("a database with only an organisation is left alone", func(t *testing.T) {
+		db, ctx := openTestDB(t)
+		if _, err := db.CreateOrganisation(ctx, Operator(), NewOrganisation{Name: "Westshire Council", Type: OrgOther}); err != nil {
+			t.Fatal(err)
+		}
+		loaded, err := db.LoadDemo(ctx, "portal-demo-pass")
+		if err != nil || loaded {
+			t.Errorf("got %v, %v; want nothing loaded", loaded, err)
+		}
+		if got := search(t, db, everything()).Total; got != 0 {
+			t.Errorf("got %d offerings, want none", got)
+		}
+	})
 }
 
 func TestMouMonthlyPriceMatchesPricing(t *testing.T) {

@@ -15,11 +15,14 @@ func (db *DB) LoadDemo(ctx context.Context, password string) (loaded bool, err e
 		return false, err
 	}
 	err = db.write(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM agreements) + (SELECT count(*) FROM offerings)").Scan(&n); err != nil {
+		// Any data at all — a catalogue, an account made with `portal user
+		// add`, a basket — means this is someone's database: leave it alone.
+		var used bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM agreements) OR EXISTS (SELECT 1 FROM offerings)
+			OR EXISTS (SELECT 1 FROM organisations) OR EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM baskets)`).Scan(&used); err != nil {
 			return err
 		}
-		if n > 0 {
+		if used {
 			return nil
 		}
 		if err := loadCatalogue(ctx, tx, DemoCatalogue()); err != nil {

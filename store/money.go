@@ -221,3 +221,11 @@ func TodayLondon(now time.Time) time.Time {
 	y, m, d := now.In(London).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, London)
 }
+
+// FormatMonths says a number of months in words: "1 month", "24 months".
+func FormatMonths(n int) string {
+	if n == 1 {
+		return "1 month"
+	}
+	return strconv.Itoa(n) + " months"
+}

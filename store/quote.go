@@ -401,6 +401,9 @@ func (db *DB) Withdraw(ctx context.Context, u *User, basketID int64) (QuoteRef, 
 // the last approval needed approves the quote and the basket. A reviewer
 // cannot approve their own organisation's basket, nor the same version twice.
 func approve(ctx context.Context, tx *sql.Tx, reviewer *User, basketID int64, now time.Time) error {
+	if err := expireQuotes(ctx, tx, now); err != nil { // an overdue quote cannot be approved
+		return err
+	}
 	b, err := loadBasketRow(ctx, tx, basketID)
 	if err != nil {
 		return err
@@ -564,6 +567,9 @@ func (db *DB) RecentQuotes(ctx context.Context, u *User, limit int) ([]QuoteSumm
 func decide(ctx context.Context, tx *sql.Tx, reviewer *User, basketID int64, a Action, comment string, now time.Time) error {
 	if a != ActionRequestChanges && a != ActionReject {
 		return fmt.Errorf("decide: unexpected action %q", a)
+	}
+	if err := expireQuotes(ctx, tx, now); err != nil {
+		return err
 	}
 	b, err := loadBasketRow(ctx, tx, basketID)
 	if err != nil {

@@ -172,6 +172,8 @@ func TestBadCommandLines(t *testing.T) {
 		{"seed with a negative count", []string{"seed", "-db", db, "-offerings", "-3"}, "-offerings N is required", false},
 		{"seed with a word for a count", []string{"seed", "-db", db, "-offerings", "many"}, "invalid value", false},
 		{"backup without a file", []string{"backup", "-db", db}, "-to FILE is required", false},
+		{"migrate with a stray argument", []string{"migrate", "-db", db, "extra"}, `unexpected argument "extra"`, false},
+		{"serve with a stray argument", []string{"serve", "-db", db, "8080"}, `unexpected argument "8080"`, false},
 	} {
 		t.Run(tc.name+" prints usage and fails", func(t *testing.T) {
 			out, errOut, err := runCLI(tc.args...)

@@ -82,9 +82,23 @@ func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	return fs, fs.String("db", "data/portal.db", "database file")
 }
 
+// parseFlags parses a subcommand's flags and refuses stray arguments, which
+// would otherwise be ignored silently (a mistyped flag value, say).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	return nil
+}
+
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dbPath := newFlags("migrate", stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	db, err := store.Open(ctx, *dbPath)
@@ -104,7 +118,7 @@ func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs, dbPath := newFlags("seed", stderr)
 	n := fs.Int("offerings", 0, "number of synthetic offerings to add")
 	seed := fs.Uint64("seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *n <= 0 {
@@ -129,7 +143,7 @@ func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dbPath := newFlags("backup", stderr)
 	to := fs.String("to", "", "file to write the backup to (must not exist)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *to == "" {
@@ -164,7 +178,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark cookies Secure and send HSTS (behind a TLS proxy)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is trusted")
 	fs.StringVar(&c.ocidPrefix, "ocid-prefix", "ocds-demo01", "OCDS ocid prefix")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	c.dbPath = *dbPath
@@ -205,6 +219,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		logger.Info("demo data", "loaded", loaded, "db", cfg.dbPath)
 	}
+	// The demo sign-ins exist only where the demo data was loaded, now or before.
+	demo, err := db.HasDemoData(ctx)
+	if err != nil {
+		return err
+	}
 	e, err := handlers.New(ctx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
 		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix})
 	if err != nil {
@@ -224,7 +243,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	url := "http://" + ln.Addr().String()
-	printBanner(stdout, url, cfg.demo, password)
+	printBanner(stdout, url, demo, password)
 	logger.Info("serving", "url", url, "db", cfg.dbPath)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
