@@ -197,6 +197,22 @@ func (db *DB) catalogueIndex(ctx context.Context) (*catalogueIndex, error) {
 
 func (db *DB) buildIndex(ctx context.Context) (*catalogueIndex, error) {
 	idx := &catalogueIndex{}
+	// The frequent terms' postings (search_postings.go) are read at the
+	// same time, on another connection: they take about as long. They are
+	// kept only if they are for the same catalogue version as the index.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type postingsResult struct {
+		version  int64
+		postings []termPostings
+		err      error
+	}
+	postings := make(chan postingsResult, 1)
+	go func() {
+		var r postingsResult
+		r.version, r.postings, r.err = db.readPostings(ctx)
+		postings <- r
+	}()
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&idx.version); err != nil {
 			return err
@@ -296,6 +312,11 @@ func (db *DB) buildIndex(ctx context.Context) (*catalogueIndex, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if r := <-postings; r.err != nil {
+		return nil, r.err
+	} else if idx.fts != nil && r.version == idx.version {
+		idx.fts.postings = r.postings
 	}
 	idx.byPrice = slices.Clone(idx.byName)
 	slices.SortStableFunc(idx.byPrice, func(a, b int32) int {
@@ -544,6 +565,8 @@ func sortMatches(m []match) {
 type ftsStats struct {
 	rows  int64   // rows in the index (bm25's N)
 	avgdl float64 // mean tokens per row
+	// postings of the most frequent terms, in term order (search_postings.go)
+	postings []termPostings
 }
 
 // vocabTable is the fts5vocab table (migration 0001) listing every token
@@ -601,22 +624,37 @@ type vocabJob struct {
 // ranges of longer terms, split by their next character when the prefix is
 // short (so that the many words it starts can be read in parallel). Terms
 // of ASCII words are lowercase letters and digits; other terms have bytes
-// 0x80 and up.
-func prefixJobs(prefix string) []vocabJob {
-	jobs := []vocabJob{{start: prefix, parity: 0}, {start: prefix, parity: 1}} // exactly the prefix
+// 0x80 and up. Terms with precomputed postings are not read: they are
+// returned instead, and the ranges skip them (tokens hold no control
+// characters, so term+"\x01" is the first possible term after term).
+func (st *ftsStats) prefixJobs(prefix string) (jobs []vocabJob, post []*termPostings) {
+	if p := st.postingsFor(prefix); p != nil {
+		post = append(post, p)
+	} else {
+		jobs = append(jobs, vocabJob{start: prefix, parity: 0}, vocabJob{start: prefix, parity: 1}) // exactly the prefix
+	}
 	end := prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
-	if len(prefix) > 2 {
-		return append(jobs, vocabJob{start: prefix + "\x01", end: end})
+	cuts := []string{"\x01"}
+	if len(prefix) <= 2 {
+		cuts = append(cuts, "d", "h", "m", "r", "u")
 	}
-	cuts := []string{"\x01", "d", "h", "m", "r", "u"}
 	for i, cut := range cuts {
-		j := vocabJob{start: prefix + cut, end: end}
+		start, stop := prefix+cut, end
 		if i+1 < len(cuts) {
-			j.end = prefix + cuts[i+1]
+			stop = prefix + cuts[i+1]
 		}
-		jobs = append(jobs, j)
+		ps := st.postingsIn(start, stop)
+		for j := range ps {
+			p := &ps[j]
+			if start < p.term {
+				jobs = append(jobs, vocabJob{start: start, end: p.term})
+			}
+			post = append(post, p)
+			start = p.term + "\x01"
+		}
+		jobs = append(jobs, vocabJob{start: start, end: stop})
 	}
-	return jobs
+	return jobs, post
 }
 
 // prefixMatches ranks the matches of a query whose phrases are single
@@ -643,12 +681,16 @@ func (db *DB) prefixMatches(ctx context.Context, idx *catalogueIndex, words []st
 	// Read every word's instances at once (in parallel), then take the
 	// words in order, as bm25 sums over phrases.
 	var jobs []vocabJob
-	span := map[string][2]int{} // a word's jobs are jobs[span[0]:span[1]]
+	type plan struct {
+		lo, hi int             // the word's jobs are jobs[lo:hi]
+		post   []*termPostings // and these terms are precomputed
+	}
+	plans := map[string]plan{}
 	for _, w := range words {
-		if _, ok := span[w]; !ok {
-			lo := len(jobs)
-			jobs = append(jobs, prefixJobs(w)...)
-			span[w] = [2]int{lo, len(jobs)}
+		if _, ok := plans[w]; !ok {
+			js, post := st.prefixJobs(w)
+			plans[w] = plan{len(jobs), len(jobs) + len(js), post}
+			jobs = append(jobs, js...)
 		}
 	}
 	all, err := db.vocabScan(ctx, jobs)
@@ -658,7 +700,26 @@ func (db *DB) prefixMatches(ctx context.Context, idx *catalogueIndex, words []st
 	for i, w := range words {
 		touched = touched[:0]
 		var withdrawn map[int64]bool
-		for _, instances := range all[span[w][0]:span[w][1]] {
+		for _, p := range plans[w].post {
+			for doc, f := range p.freq {
+				if f == 0 {
+					continue
+				}
+				pos, ok := idx.pos(int64(doc))
+				if !ok {
+					if withdrawn == nil {
+						withdrawn = map[int64]bool{}
+					}
+					withdrawn[int64(doc)] = true
+					continue
+				}
+				if freq[pos] == 0 {
+					touched = append(touched, pos)
+				}
+				freq[pos] += float64(f) // whole numbers: exact, in any order
+			}
+		}
+		for _, instances := range all[plans[w].lo:plans[w].hi] {
 			for _, v := range instances {
 				doc, weight := v>>4, vocabWeight[v&15]
 				pos, ok := idx.pos(doc)
@@ -763,28 +824,36 @@ func (db *DB) vocabQuery(ctx context.Context, j vocabJob) ([]int64, error) {
 	s := text.String
 	out := make([]int64, 0, len(s)/7)
 	for len(s) > 0 {
-		var v int64
-		i, neg := 0, s[0] == '-' // row ids are positive in practice, but need not be
-		if neg {
-			i++
+		v, rest, err := nextInstance(s)
+		if err != nil {
+			return nil, err
 		}
-		for ; i < len(s) && s[i] != ','; i++ {
-			c := s[i] - '0'
-			if c > 9 {
-				return nil, fmt.Errorf("fts5vocab instance list: unexpected %q", s[i])
-			}
-			v = v*10 + int64(c)
-		}
-		if neg {
-			v = -v
-		}
-		if vocabWeight[v&15] == 0 { // v>>4 and v&15 split negative values right too
-			return nil, fmt.Errorf("fts5vocab instance list: unexpected value %d", v)
-		}
-		out = append(out, v)
-		s = s[min(i+1, len(s)):]
+		out, s = append(out, v), rest
 	}
 	return out, nil
+}
+
+// nextInstance parses the first value of a non-empty vocab instance list
+// (doc*16 + vocabColumn, comma separated) and returns the rest.
+func nextInstance(s string) (v int64, rest string, err error) {
+	i, neg := 0, s[0] == '-' // row ids are positive in practice, but need not be
+	if neg {
+		i++
+	}
+	for ; i < len(s) && s[i] != ','; i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, "", fmt.Errorf("fts5vocab instance list: unexpected %q", s[i])
+		}
+		v = v*10 + int64(c)
+	}
+	if neg {
+		v = -v
+	}
+	if vocabWeight[v&15] == 0 { // v>>4 and v&15 split negative values right too
+		return 0, "", fmt.Errorf("fts5vocab instance list: unexpected value %d", v)
+	}
+	return v, s[min(i+1, len(s)):], nil
 }
 
 // loadFTSStats reads the FTS5 statistics and every offering's token count

@@ -115,6 +115,22 @@ func TestSearchPrefixRankingIsBM25(t *testing.T) {
 	if idx.fts == nil {
 		t.Fatal("the catalogue index has no FTS5 statistics")
 	}
+	// The most frequent terms have precomputed postings (some of them in
+	// withdrawn offerings); every query is also ranked without them.
+	withdrawn := false
+	for _, p := range idx.fts.postings {
+		for doc, f := range p.freq {
+			_, active := idx.pos(int64(doc))
+			withdrawn = withdrawn || f != 0 && !active
+		}
+	}
+	if len(idx.fts.postings) < 5 || !withdrawn {
+		t.Fatalf("%d terms have postings (withdrawn rows: %v); want several, some with withdrawn rows", len(idx.fts.postings), withdrawn)
+	}
+	stats := *idx.fts
+	stats.postings = nil
+	noPostings := *idx
+	noPostings.fts = &stats
 	conn, err := db.r.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +182,14 @@ func TestSearchPrefixRankingIsBM25(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%q: prefixMatches gives %d matches %v..., bm25() %d %v...", q,
 				len(got), got[:min(3, len(got))], len(want), want[:min(3, len(want))])
+		}
+		vocabOnly, _, err := db.prefixMatches(ctx, &noPostings, words)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sortMatches(vocabOnly)
+		if !slices.Equal(vocabOnly, want) {
+			t.Errorf("%q: prefixMatches without postings gives %d matches, bm25() %d (or ranked otherwise)", q, len(vocabOnly), len(want))
 		}
 	}
 	if tried < 100 {

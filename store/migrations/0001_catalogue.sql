@@ -130,6 +130,9 @@ CREATE VIRTUAL TABLE offerings_fts USING fts5 (
 -- very common words from it (store/search.go) instead of calling bm25() on
 -- every matching row.
 CREATE VIRTUAL TABLE offerings_fts_instance USING fts5vocab (offerings_fts, instance);
+-- Each term's row and instance counts: the catalogue index finds the few
+-- most frequent terms from it and precomputes their postings.
+CREATE VIRTUAL TABLE offerings_fts_row USING fts5vocab (offerings_fts, row);
 
 CREATE TRIGGER offerings_fts_insert AFTER INSERT ON offerings BEGIN
     INSERT INTO offerings_fts (rowid, name, summary, description, supplier, category)
