@@ -123,23 +123,6 @@ func (p *portalProc) stop() error {
 	}
 }
 
-// startPortal runs the real `portal serve -demo` on a free loopback port with
-// a fresh database, for this test only, and returns its base URL. The server
-// is stopped at the end of the test, which fails if it does not stop cleanly.
-func startPortal(t *testing.T, extraArgs ...string) (baseURL string) {
-	t.Helper()
-	p, err := launchPortal(filepath.Join(t.TempDir(), "portal.db"), append([]string{"-demo"}, extraArgs...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.stop(); err != nil {
-			t.Errorf("stopping the portal: %v\nstderr:\n%s", err, p.stderr)
-		}
-	})
-	return p.url
-}
-
 // shared is one demo portal for the read-only end-to-end tests of the
 // package, started on first use and stopped by TestMain.
 var shared struct {
