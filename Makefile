@@ -18,11 +18,11 @@ build:
 
 ## generate: regenerate templ views
 generate:
-	go tool templ generate -path views
+	go tool templ generate
 
 ## check-generated: fail if committed templ output is stale
 check-generated:
-	@before=$$(cat views/*_templ.go | sha256sum); go tool templ generate -path views >/dev/null 2>&1; \
+	@before=$$(cat views/*_templ.go | sha256sum); go tool templ generate >/dev/null 2>&1; \
 	after=$$(cat views/*_templ.go | sha256sum); \
 	if [ "$$before" != "$$after" ]; then echo "templ output was stale: regenerated; commit views/*_templ.go"; exit 1; fi
 
