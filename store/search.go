@@ -898,13 +898,13 @@ func loadFTSStats(ctx context.Context, tx *sql.Tx, idx *catalogueIndex) error {
 		return nil
 	}
 	avg = avg[n:]
-	var total uint64
+	var tokens uint64
 	for range ftsColumns {
 		v, n := sqliteVarint(avg)
 		if n == 0 {
 			return nil
 		}
-		total += v
+		tokens += v
 		avg = avg[n:]
 	}
 	// Each row's size: a varint of tokens per column.
@@ -942,7 +942,7 @@ func loadFTSStats(ctx context.Context, tx *sql.Tx, idx *catalogueIndex) error {
 	if seen != len(idx.entries) {
 		return nil
 	}
-	idx.fts = &ftsStats{rows: int64(nRow), avgdl: float64(int64(total)) / float64(int64(nRow))}
+	idx.fts = &ftsStats{rows: int64(nRow), avgdl: float64(int64(tokens)) / float64(int64(nRow))}
 	return nil
 }
 
