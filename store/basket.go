@@ -135,9 +135,9 @@ const (
 		WHERE v.status = 'submitted' AND v.valid_until < ?`
 )
 
-func init() {
-	hotQueries = append(hotQueries, qBasketRow, qLineOffering, qFindLine, qInsertLine, qAddToLine, qTouch, qDueQuotes)
-}
+// hotQueries are prepared once on the writer connection when the database
+// opens: the basket write path runs them on every add.
+var hotQueries = []string{qBasketRow, qLineOffering, qFindLine, qInsertLine, qAddToLine, qTouch, qDueQuotes}
 
 // lineOffering finds an offering by slug with just what adding a line needs.
 func lineOffering(ctx context.Context, tx *sql.Tx, slug string) (Offering, error) {
@@ -384,8 +384,7 @@ func touch(ctx context.Context, tx *sql.Tx, b basketRow, now time.Time) error {
 // offering on the same term merges into the existing line. Adds carry no
 // version and never conflict: the single writer applies them in turn.
 func (db *DB) AddLine(ctx context.Context, u *User, basketID int64, f LineForm) (LineAdded, error) {
-	prepareHot(ctx, db.w)
-	ctx = withPool(ctx, db.w)
+	ctx = db.withStmts(ctx)
 	var res LineAdded
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
@@ -414,8 +413,7 @@ type LineAdded struct {
 // AddToBasket adds a line to the chosen basket, or to a new basket named in
 // the form, in one transaction, and returns the basket's id.
 func (db *DB) AddToBasket(ctx context.Context, u *User, f AddToBasketForm) (LineAdded, error) {
-	prepareHot(ctx, db.w)
-	ctx = withPool(ctx, db.w)
+	ctx = db.withStmts(ctx)
 	var id int64
 	var res LineAdded
 	err := db.write(ctx, func(tx *sql.Tx) error {

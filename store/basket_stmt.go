@@ -1,72 +1,44 @@
 package store
 
-// Prepared statements for the basket write path. database/sql prepares every
-// query afresh, and parsing SQL is the largest cost of a small write; the
-// writer pool has one connection, so a statement prepared on it once is
-// reused by every later transaction (Tx.StmtContext finds it on the conn).
+// Prepared statements for the basket write path.
 
 import (
 	"context"
 	"database/sql"
-	"sync"
 )
 
-type stmtKey struct {
-	pool  *sql.DB
-	query string
-}
-
-// preparedStmts caches statements by pool and query text. Entries for a
-// closed pool are harmless: they are only found through that pool.
-var preparedStmts sync.Map // stmtKey → *sql.Stmt
-
-type poolKey struct{}
-
-// withPool lets the helpers below use cached statements on pool.
-func withPool(ctx context.Context, pool *sql.DB) context.Context {
-	return context.WithValue(ctx, poolKey{}, pool)
-}
-
-// hotQueries are prepared on the writer before the first basket write.
-var hotQueries []string
-
-// preparedPools records pools whose hot queries are prepared.
-var preparedPools sync.Map // *sql.DB → bool
-
-// prepareHot prepares the hot queries on pool. It must run outside any
-// transaction: the writer pool's one connection is held by an open one.
-func prepareHot(ctx context.Context, pool *sql.DB) {
-	if _, done := preparedPools.Load(pool); done {
-		return
-	}
-	for _, q := range hotQueries {
-		k := stmtKey{pool, q}
-		if _, ok := preparedStmts.Load(k); ok {
-			continue
-		}
-		st, err := pool.PrepareContext(ctx, q)
-		if err != nil {
-			return // fall back to unprepared queries
-		}
-		if _, loaded := preparedStmts.LoadOrStore(k, st); loaded {
-			st.Close()
+// prepareStmts prepares queries on the writer pool. database/sql would
+// prepare every query afresh, and parsing SQL is the largest cost of a small
+// write; with one writer connection a statement prepared once is reused by
+// every later transaction (Tx.StmtContext finds it on the connection). A
+// query that fails to prepare simply runs unprepared.
+func prepareStmts(ctx context.Context, w *sql.DB, queries []string) map[string]*sql.Stmt {
+	m := make(map[string]*sql.Stmt, len(queries))
+	for _, q := range queries {
+		if st, err := w.PrepareContext(ctx, q); err == nil {
+			m[q] = st
 		}
 	}
-	preparedPools.Store(pool, true)
+	return m
 }
 
-// txStmt returns tx's view of the cached statement for query, or nil when
-// ctx carries no pool or the query is not prepared (it then runs unprepared).
+type stmtsKey struct{}
+
+// withStmts lets the (ctx, tx) helpers below use the database's prepared
+// statements.
+func (db *DB) withStmts(ctx context.Context) context.Context {
+	return context.WithValue(ctx, stmtsKey{}, db.stmts)
+}
+
+// txStmt returns tx's view of the prepared statement for query, or nil when
+// ctx carries none (the query then runs unprepared).
 func txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
-	pool, _ := ctx.Value(poolKey{}).(*sql.DB)
-	if pool == nil {
+	stmts, _ := ctx.Value(stmtsKey{}).(map[string]*sql.Stmt)
+	st := stmts[query]
+	if st == nil {
 		return nil
 	}
-	s, ok := preparedStmts.Load(stmtKey{pool, query})
-	if !ok {
-		return nil
-	}
-	return tx.StmtContext(ctx, s.(*sql.Stmt))
+	return tx.StmtContext(ctx, st)
 }
 
 // qrow is tx.QueryRowContext through the statement cache.

@@ -29,6 +29,8 @@ var migrations embed.FS
 type DB struct {
 	w, r *sql.DB
 	path string
+	// stmts are the hot write-path statements, prepared on the writer.
+	stmts map[string]*sql.Stmt
 	// search caches the catalogue index and results by catalogue version.
 	search searchCache
 	// Now is the clock; tests replace it.
@@ -70,6 +72,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
+	db.stmts = prepareStmts(ctx, w, hotQueries)
 	r, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
