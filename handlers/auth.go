@@ -106,11 +106,7 @@ func (s *Server) login(c echo.Context) error {
 		s.log.Warn("sign-in throttled", "ip", ip)
 		return echo.NewHTTPError(http.StatusTooManyRequests, "There have been too many attempts to sign in from your network. Wait a minute and try again.")
 	}
-	params, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
-	}
-	f, errs := parseLoginForm(params)
+	f, errs := parseLoginForm(formValues(c))
 	if errs != nil {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f, errs)
 	}

@@ -16,7 +16,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.Recover())
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(readBody) // before the CSRF check, which reads _csrf from the body it parses
 	e.Use(s.loadSession, s.rejectCrossSite, s.bindCSRF, s.csrf())
 
 	e.GET("/healthz", s.healthz)

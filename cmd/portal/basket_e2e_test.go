@@ -399,7 +399,10 @@ func TestBasketJourneyKeyboardWithoutJavaScript(t *testing.T) {
 		typeInto("#need", "Mobiles for the waste collection crews"),
 		typeInto("#budget", "12,500.50"),
 		typeInto("#sites", "2"),
-		typeInto("#required_by", time.Now().AddDate(0, 2, 0).Format("2006-01-02")),
+		// The GOV.UK date input: day, month and year boxes.
+		typeInto("#required_by", strconv.Itoa(time.Now().AddDate(0, 2, 0).Day())),
+		typeInto("#required_by-month", strconv.Itoa(int(time.Now().AddDate(0, 2, 0).Month()))),
+		typeInto("#required_by-year", strconv.Itoa(time.Now().AddDate(0, 2, 0).Year())),
 		typeInto("#weight_price", "60"),
 		typeInto("#weight_quality", "30"),
 		typeInto("#weight_social", "10"),
@@ -459,7 +462,7 @@ func TestTenLineQuotePrintsOnTwoA4Pages(t *testing.T) {
 		}
 	}
 	if err := p.db.SetRequirements(ctx, &u, b.ID, store.RequirementsForm{Need: "Connectivity for 12 depots and 20 libraries, with phones for the contact centre.",
-		Budget: "900000", Sites: "32", RequiredBy: time.Now().AddDate(0, 3, 0).Format("2006-01-02"), WeightPrice: "50", WeightQuality: "35", WeightSocial: "15"}); err != nil {
+		Budget: "900000", Sites: "32", RequiredBy: store.DateInput{ISO: time.Now().AddDate(0, 3, 0).Format("2006-01-02")}, WeightPrice: "50", WeightQuality: "35", WeightSocial: "15"}); err != nil {
 		t.Fatal(err)
 	}
 	ref, _, err := p.db.Submit(ctx, &u, b.ID)
