@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -49,8 +50,12 @@ func newAuthEnv(t *testing.T, configure ...func(*Config)) *authEnv {
 	for _, f := range configure {
 		f(&cfg)
 	}
+	// Background work stops, and is waited for, before the database closes
+	// (cleanups run last registered first).
+	var background sync.WaitGroup
+	cfg.Background = &background
 	sctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
+	t.Cleanup(func() { cancel(); background.Wait() })
 	e, err := New(sctx, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -360,7 +361,11 @@ func (s *Server) renderAddPage(c echo.Context, status int, o store.Offering, v s
 		return err
 	}
 	form.Errors, form.Mismatch = errs, mm
-	page := s.page(c, "Add "+o.Name+" to a basket", "baskets")
+	title := "Add " + o.Name + " to a basket"
+	if o.ID == 0 {
+		title = "Add an offering to a basket"
+	}
+	page := s.page(c, title, "baskets")
 	page.Errors = errs
 	return render(c, status, views.AddToBasketPage(views.AddToBasketProps{Page: page, Form: form}))
 }
@@ -378,12 +383,11 @@ func (s *Server) addToBasket(c echo.Context) error {
 	if code != store.EINVALID && code != store.ECONFLICT {
 		return err
 	}
-	o, oerr := s.db.Offering(ctx, f.Offering)
-	if oerr != nil {
-		if code == store.EINVALID {
-			return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose an offering from the catalogue.")
-		}
-		return err
+	o, oerr := s.db.Offering(ctx, strings.TrimSpace(f.Offering))
+	if store.ErrorCode(oerr) == store.ENOTFOUND {
+		o = store.Offering{} // the form asks for the offering's reference
+	} else if oerr != nil {
+		return oerr
 	}
 	switch {
 	case errors.As(err, &mm):

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -29,6 +30,11 @@ type Config struct {
 	// a burst of LoginBurst attempts, then one per LoginEvery (defaults 10, 6s).
 	LoginBurst int
 	LoginEvery time.Duration
+	// Background counts the server's background goroutines (session
+	// maintenance). They start from the context given to New and return
+	// once it is done; wait on Background before closing the database.
+	// When nil, they are not counted (but still stop with the context).
+	Background *sync.WaitGroup
 }
 
 // Server holds the handlers' dependencies.
@@ -63,6 +69,16 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	}
 	s.routes(e)
 	return e, nil
+}
+
+// background runs fn in a goroutine counted by cfg.Background; fn must
+// return once the context given to New is done.
+func (s *Server) background(fn func()) {
+	if wg := s.cfg.Background; wg != nil {
+		wg.Go(fn)
+		return
+	}
+	go fn()
 }
 
 // ipExtractor never trusts a client-supplied header unless the direct peer
