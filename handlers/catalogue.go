@@ -134,6 +134,8 @@ func (s *Server) catalogueCSV(c echo.Context) error {
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
 	w.Write([]string{"slug", "name", "supplier", "agreement", "category", "unit", "monthly_pence", "one_off_pence", "mou_discount_bp", "term_options", "pov_trial", "sdwan_trial"})
+	w.Flush()
+	c.Response().Flush() // the download starts at once; rows follow as they are read
 	// Streamed a few hundred rows at a time: a whole large catalogue never
 	// sits in memory. The status is sent before the rows, so a failure
 	// part-way aborts the connection: the client sees a broken download,
