@@ -107,7 +107,7 @@ func (p *CompareProps) Build(offerings []store.Offering, inlifeBP map[int64]int6
 		}
 	}
 	for _, k := range keys {
-		p.Service = append(p.Service, row(k, func(c CompareColumn) string { return c.Offering.Attribute(k) }))
+		p.Service = append(p.Service, row(k, func(c CompareColumn) string { return stated(c.Offering.Attribute(k)) }))
 	}
 	yes := func(b bool) string {
 		if b {
@@ -120,6 +120,14 @@ func (p *CompareProps) Build(offerings []store.Offering, inlifeBP map[int64]int6
 		row("Free SD-WAN trial", func(c CompareColumn) string { return yes(c.Offering.SdwanTrial) }),
 	}
 	p.Social = []CompareRow{
-		row("Commitments", func(c CompareColumn) string { return strings.Join(c.Offering.SocialValue, "; ") }),
+		row("Commitments", func(c CompareColumn) string { return stated(strings.Join(c.Offering.SocialValue, "; ")) }),
 	}
+}
+
+// stated is a fact as the comparison shows it: "Not stated" when missing.
+func stated(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "Not stated"
+	}
+	return s
 }
