@@ -311,14 +311,7 @@ func TestFormFieldsComeFromTheBodyOnly(t *testing.T) {
 		return len(list)
 	}
 	post := func(target, body string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest("POST", target, strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		for _, c := range cl.jar {
-			r.AddCookie(c)
-		}
-		w := httptest.NewRecorder()
-		env.e.ServeHTTP(w, r)
-		return w
+		return cl.raw(httptest.NewRequest("POST", target, strings.NewReader(body)))
 	}
 	t.Run("a token and fields in the query string are ignored", func(t *testing.T) {
 		w := post("/baskets?_csrf="+url.QueryEscape(token)+"&name=From+the+URL", "")
@@ -361,13 +354,7 @@ func TestBodyLimitsComeBeforeCSRF(t *testing.T) {
 			r.ContentLength = -1
 			r.TransferEncoding = []string{"chunked"}
 		}
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		for _, c := range cl.jar {
-			r.AddCookie(c)
-		}
-		w := httptest.NewRecorder()
-		env.e.ServeHTTP(w, r)
-		return w
+		return cl.raw(r)
 	}
 	token := "_csrf=" + url.QueryEscape(cl.jar[csrfCookie].Value) + "&"
 	big := token + "name=" + strings.Repeat("a", 1<<20)
@@ -396,6 +383,18 @@ func TestBodyLimitsComeBeforeCSRF(t *testing.T) {
 			t.Fatalf("got %d, want 303\n%.400s", w.Code, w.Body)
 		}
 	})
+}
+
+// raw sends a hand-made form POST with the client's cookies, exactly as
+// made: no CSRF token is added.
+func (cl *authClient) raw(r *http.Request) *httptest.ResponseRecorder {
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range cl.jar {
+		r.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	cl.env.e.ServeHTTP(w, r)
+	return w
 }
 
 type onlyReader struct{ r *strings.Reader }

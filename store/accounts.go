@@ -265,22 +265,7 @@ func (db *DB) SetOrganisationActive(ctx context.Context, actor *User, id int64, 
 	}
 	var o Organisation
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		var was bool
-		err := tx.QueryRowContext(ctx, `SELECT active FROM organisations WHERE id = ?`, id).Scan(&was)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENOTFOUND, "Organisation not found.")
-		} else if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET active = ? WHERE id = ?`, active, id); err != nil {
-			return err
-		}
-		action := ActionEnableOrganisation
-		if !active {
-			action = ActionDisableOrganisation
-		}
-		if err := audit(ctx, tx, AuditEvent{At: db.Now(), Actor: ActorOf(actor), Subject: Subject{SubjectOrganisation, id}, OrgID: id,
-			Action: action, From: activeState(was), To: activeState(active)}); err != nil {
+		if err := setActive(ctx, tx, actor, Subject{SubjectOrganisation, id}, active, db.Now()); err != nil {
 			return err
 		}
 		if !active {
@@ -288,6 +273,7 @@ func (db *DB) SetOrganisationActive(ctx context.Context, actor *User, id int64, 
 				return err
 			}
 		}
+		var err error
 		o, err = scanOrg(tx.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organisations o WHERE o.id = ?`, id))
 		return err
 	})
@@ -370,6 +356,32 @@ func (db *DB) CreateUser(ctx context.Context, actor *User, n NewUser) (User, err
 			Action: ActionCreateUser, To: "active", Details: Details{"name": u.Name, "email": u.Email, "role": u.Role, "supplier": u.SupplierSlug}})
 	})
 	return u, err
+}
+
+// setActive enables or disables a user or an organisation (the subject),
+// recording it in the audit trail; an unknown one is ENOTFOUND.
+func setActive(ctx context.Context, tx *sql.Tx, actor *User, s Subject, active bool, now time.Time) error {
+	table, orgCol, missing, enable, disable := "users", "org_id", "User not found.", ActionEnableUser, ActionDisableUser
+	if s.Kind == SubjectOrganisation {
+		table, orgCol, missing, enable, disable = "organisations", "id", "Organisation not found.", ActionEnableOrganisation, ActionDisableOrganisation
+	}
+	action := enable
+	if !active {
+		action = disable
+	}
+	var was bool
+	var orgID int64
+	err := tx.QueryRowContext(ctx, `SELECT active, `+orgCol+` FROM `+table+` WHERE id = ?`, s.ID).Scan(&was, &orgID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Errorf(ENOTFOUND, "%s", missing)
+	} else if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET active = ? WHERE id = ?`, active, s.ID); err != nil {
+		return err
+	}
+	return audit(ctx, tx, AuditEvent{At: now, Actor: ActorOf(actor), Subject: s, OrgID: orgID,
+		Action: action, From: activeState(was), To: activeState(active)})
 }
 
 // activeState names an account's or organisation's state in the audit trail.
@@ -561,23 +573,7 @@ func (db *DB) SetUserActive(ctx context.Context, actor *User, id int64, active b
 	}
 	var u User
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		var was bool
-		var orgID int64
-		err := tx.QueryRowContext(ctx, `SELECT active, org_id FROM users WHERE id = ?`, id).Scan(&was, &orgID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENOTFOUND, "User not found.")
-		} else if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET active = ? WHERE id = ?`, active, id); err != nil {
-			return err
-		}
-		action := ActionEnableUser
-		if !active {
-			action = ActionDisableUser
-		}
-		if err := audit(ctx, tx, AuditEvent{At: db.Now(), Actor: ActorOf(actor), Subject: Subject{SubjectUser, id}, OrgID: orgID,
-			Action: action, From: activeState(was), To: activeState(active)}); err != nil {
+		if err := setActive(ctx, tx, actor, Subject{SubjectUser, id}, active, db.Now()); err != nil {
 			return err
 		}
 		if !active {
@@ -585,6 +581,7 @@ func (db *DB) SetUserActive(ctx context.Context, actor *User, id int64, active b
 				return err
 			}
 		}
+		var err error
 		u, err = userByID(ctx, tx, id)
 		return err
 	})
