@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -396,5 +398,20 @@ func (s *Server) addToBasket(c echo.Context) error {
 		// The chosen basket cannot take lines now (submitted or decided).
 		return s.renderAddPage(c, http.StatusConflict, o, f, []store.FieldError{{Field: "basket", Message: store.ErrorMessage(err)}}, nil)
 	}
-	return s.renderAddPage(c, http.StatusUnprocessableEntity, o, f, store.ErrorFields(err), nil)
+	errs := store.ErrorFields(err)
+	if o.ID == 0 {
+		// The offering's box comes first on this form: so does its error.
+		errs = slices.Clone(errs)
+		slices.SortStableFunc(errs, func(a, b store.FieldError) int {
+			return cmp.Compare(b2i(a.Field != "offering"), b2i(b.Field != "offering"))
+		})
+	}
+	return s.renderAddPage(c, http.StatusUnprocessableEntity, o, f, errs, nil)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
