@@ -217,15 +217,3 @@ func viewScope(u *User, col string) (string, []any) {
 	}
 	return "0 = 1", nil
 }
-
-// canView reports whether u may read baskets and quotes of organisation orgID:
-// its own buyers and CCS reviewers.
-func canView(u *User, orgID int64) error {
-	if u.Is(RoleReviewer) || (u.Is(RoleBuyer) && u.OrgID == orgID) {
-		return nil
-	}
-	if u == nil {
-		return Errorf(EUNAUTHORIZED, "Sign in to continue.")
-	}
-	return Errorf(ENOTFOUND, "There is no such basket.")
-}

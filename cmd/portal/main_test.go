@@ -115,11 +115,6 @@ func withClock(clock store.Clock) portalOption {
 	return func(_ *serveConfig, h *serveHooks) { h.clock = clock }
 }
 
-// withSweepInterval sets -sweep-interval.
-func withSweepInterval(d time.Duration) portalOption {
-	return func(c *serveConfig, _ *serveHooks) { c.sweepInterval = d }
-}
-
 // withPrepare runs fn on the database before the portal listens.
 func withPrepare(fn func(context.Context, *store.DB) error) portalOption {
 	return func(_ *serveConfig, h *serveHooks) { h.prepare = fn }
