@@ -49,6 +49,8 @@ type QuoteRef struct {
 	Status     QuoteStatus
 	IssuedAt   time.Time
 	ValidUntil string // YYYY-MM-DD
+
+	versionID int64
 }
 
 // ValidUntilDate is the last day the quote is valid, as a UK date.
@@ -719,9 +721,9 @@ func loadLines(ctx context.Context, tx *sql.Tx, basketID, inlifeBP int64) ([]Bas
 func latestQuote(ctx context.Context, tx *sql.Tx, basketID int64) (*QuoteRef, error) {
 	var q QuoteRef
 	var issued string
-	err := tx.QueryRowContext(ctx, `SELECT q.ref, v.version, v.status, v.issued_at, v.valid_until
+	err := tx.QueryRowContext(ctx, `SELECT v.id, q.ref, v.version, v.status, v.issued_at, v.valid_until
 		FROM quotes q JOIN quote_versions v ON v.quote_id = q.id WHERE q.basket_id = ? ORDER BY v.version DESC LIMIT 1`, basketID).
-		Scan(&q.Ref, &q.Version, &q.Status, &issued, &q.ValidUntil)
+		Scan(&q.versionID, &q.Ref, &q.Version, &q.Status, &issued, &q.ValidUntil)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
