@@ -417,43 +417,52 @@ func (db *DB) Quote(ctx context.Context, u *User, ref string, version int) (Quot
 	}
 	var q QuoteVersion
 	err := db.read(ctx, func(tx *sql.Tx) error {
-		var quoteID int64
-		scope, args := viewScope(u, "q.org_id")
-		err := tx.QueryRowContext(ctx, `SELECT q.id, q.basket_id, b.status, (SELECT max(version) FROM quote_versions WHERE quote_id = q.id)
-			FROM quotes q JOIN baskets b ON b.id = q.basket_id WHERE q.ref = ? AND `+scope, append([]any{ref}, args...)...).
-			Scan(&quoteID, &q.BasketID, &q.BasketStatus, &q.Latest)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENOTFOUND, "There is no such quote.")
-		} else if err != nil {
-			return err
-		}
-		if version == 0 {
-			version = q.Latest
-		}
-		var issued, body string
-		var decided sql.NullString
-		err = tx.QueryRowContext(ctx, `SELECT v.id, v.version, v.status, v.issued_at, u.name, v.valid_until, v.inlife_bp, v.approvals_needed, v.snapshot, v.decided_at
-			FROM quote_versions v JOIN users u ON u.id = v.issued_by WHERE v.quote_id = ? AND v.version = ?`, quoteID, version).
-			Scan(&q.ID, &q.Version, &q.Status, &issued, &q.IssuedBy, &q.ValidUntil, &q.InlifeBP, &q.ApprovalsNeeded, &body, &decided)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENOTFOUND, "Quote %s has no version %d.", ref, version)
-		} else if err != nil {
-			return err
-		}
-		q.Ref = ref
-		q.IssuedAt = parseTimestamp(issued)
-		if decided.Valid {
-			q.DecidedAt = parseTimestamp(decided.String)
-		}
-		if err := json.Unmarshal([]byte(body), &q.QuoteSnapshot); err != nil {
-			return fmt.Errorf("quote %s v%d snapshot: %w", ref, version, err)
-		}
-		if q.Approvals, err = quoteApprovals(ctx, tx, q.ID); err != nil {
-			return err
-		}
-		q.Events, err = auditTrail(ctx, tx, Subject{SubjectBasket, q.BasketID}, "quote_version IS NOT NULL")
+		var err error
+		q, err = loadQuote(ctx, tx, u, ref, version)
 		return err
 	})
+	return q, err
+}
+
+// loadQuote loads version version (0: the latest) of quote ref, if u may
+// see it: the scope is in the query.
+func loadQuote(ctx context.Context, tx *sql.Tx, u *User, ref string, version int) (QuoteVersion, error) {
+	var q QuoteVersion
+	var quoteID int64
+	scope, args := viewScope(u, "q.org_id")
+	err := tx.QueryRowContext(ctx, `SELECT q.id, q.basket_id, b.status, (SELECT max(version) FROM quote_versions WHERE quote_id = q.id)
+		FROM quotes q JOIN baskets b ON b.id = q.basket_id WHERE q.ref = ? AND `+scope, append([]any{ref}, args...)...).
+		Scan(&quoteID, &q.BasketID, &q.BasketStatus, &q.Latest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return q, Errorf(ENOTFOUND, "There is no such quote.")
+	} else if err != nil {
+		return q, err
+	}
+	if version == 0 {
+		version = q.Latest
+	}
+	var issued, body string
+	var decided sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT v.id, v.version, v.status, v.issued_at, u.name, v.valid_until, v.inlife_bp, v.approvals_needed, v.snapshot, v.decided_at
+		FROM quote_versions v JOIN users u ON u.id = v.issued_by WHERE v.quote_id = ? AND v.version = ?`, quoteID, version).
+		Scan(&q.ID, &q.Version, &q.Status, &issued, &q.IssuedBy, &q.ValidUntil, &q.InlifeBP, &q.ApprovalsNeeded, &body, &decided)
+	if errors.Is(err, sql.ErrNoRows) {
+		return q, Errorf(ENOTFOUND, "Quote %s has no version %d.", ref, version)
+	} else if err != nil {
+		return q, err
+	}
+	q.Ref = ref
+	q.IssuedAt = parseTimestamp(issued)
+	if decided.Valid {
+		q.DecidedAt = parseTimestamp(decided.String)
+	}
+	if err := json.Unmarshal([]byte(body), &q.QuoteSnapshot); err != nil {
+		return q, fmt.Errorf("quote %s v%d snapshot: %w", ref, version, err)
+	}
+	if q.Approvals, err = quoteApprovals(ctx, tx, q.ID); err != nil {
+		return q, err
+	}
+	q.Events, err = auditTrail(ctx, tx, Subject{SubjectBasket, q.BasketID}, "e.quote_version IS NOT NULL")
 	return q, err
 }
 

@@ -38,6 +38,8 @@ var sweepJobs = []SweepJob{
 	{Name: "expire-quotes", Run: func(ctx context.Context, db *DB, tx *sql.Tx, now time.Time) (int, error) {
 		return expireQuotes(ctx, tx, db.stmts, now)
 	}},
+	{Name: "quote-expiry-reminders", Run: remindExpiringQuotes},
+	{Name: "review-overdue", Run: messageOverdueReviews},
 }
 
 // SweepResult is what one job did in one run.
