@@ -332,7 +332,9 @@ func (db *DB) ReviewQueue(ctx context.Context, u *User, q ReviewQuery) (ReviewQu
 		rq.Pages = max(1, (rq.Total+per-1)/per)
 		order := func(t string) string { return t + "submitted_at, " + t + "kind, " + t + "id" }
 		if q.Sort == ReviewSortValue {
-			order = func(t string) string { return t + "gross_pence DESC, " + t + "submitted_at, " + t + "kind, " + t + "id" }
+			order = func(t string) string {
+				return t + "gross_pence DESC, " + t + "submitted_at, " + t + "kind, " + t + "id"
+			}
 		}
 		rows, err := tx.QueryContext(ctx, items+`SELECT i.kind, i.id, i.version, i.ref, i.title, i.org_id, o.name, coalesce(a.slug, ''), coalesce(a.title, ''),
 			i.gross_pence, i.submitted_at, i.approvals_needed, i.approvals, i.approved_by_me
