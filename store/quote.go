@@ -337,7 +337,7 @@ func submit(ctx context.Context, tx *sql.Tx, st *stmts, u *User, basketID int64,
 	if err := op.done(ctx, "", details); err != nil {
 		return QuoteRef{}, false, err
 	}
-	return QuoteRef{Ref: refStr, Version: version, Status: QuoteSubmitted, IssuedAt: now, ValidUntil: validUntil, versionID: versionID}, true, nil
+	return QuoteRef{Ref: refStr, Version: version, Status: QuoteSubmitted, IssuedAt: now, ValidUntil: validUntil, ApprovalsNeeded: needed, versionID: versionID}, true, nil
 }
 
 // nextRef allocates the next reference of the issue year: Q-YYYY-NNNNNN.

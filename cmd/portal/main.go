@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -25,6 +26,8 @@ const usage = `portal — Buy connectivity through CCS agreements
 
 Usage:
   portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...] [-ocid-prefix ocds-demo01] [-sweep-interval 5m]
+                 [-public-url http://127.0.0.1:8080] [-review-sla-days 2] [-bank-holidays FILE]
+                 [-smtp-addr host:port -smtp-from ADDRESS [-smtp-insecure] [-smtp-retry 30s,2m,10m,1h] [-smtp-max-age 72h]]
   portal migrate [-db PATH]
   portal seed    -offerings N [-db PATH]
   portal backup  -to FILE [-db PATH]
@@ -170,6 +173,12 @@ type serveConfig struct {
 	demo, secureCookies      bool
 	trusted                  []*net.IPNet
 	sweepInterval            time.Duration
+	// publicURL is the portal's address as people reach it, for links in
+	// messages and emails (never a request's Host header).
+	publicURL string
+	// reviewSLA is the review service level with its calendar.
+	reviewSLA store.SLA
+	mail      mailConfig
 }
 
 func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
@@ -181,13 +190,42 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is trusted")
 	fs.StringVar(&c.ocidPrefix, "ocid-prefix", "ocds-demo01", "OCDS ocid prefix")
 	fs.DurationVar(&c.sweepInterval, "sweep-interval", store.DefaultSweepInterval, "how often the sweeper runs time-based changes, besides each UK midnight")
+	fs.StringVar(&c.publicURL, "public-url", "http://127.0.0.1:8080", "the portal's address as people reach it, for links in messages and emails")
+	slaDays := fs.Int("review-sla-days", store.DefaultReviewWorkingDays, "UK working days within which a submitted basket should be decided")
+	holidays := fs.String("bank-holidays", "", "England-and-Wales bank holidays as GOV.UK's bank-holidays.json (default: the list shipped, 2025-2028)")
+	mailFlags(fs, &c.mail)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
-	if c.sweepInterval < time.Second {
-		fmt.Fprintf(stderr, "portal serve: -sweep-interval must be at least 1s, like 5m\n")
+	bad := func(format string, args ...any) (serveConfig, error) {
+		fmt.Fprintf(stderr, "portal serve: "+format+"\n", args...)
 		fs.Usage()
 		return c, flag.ErrHelp
+	}
+	if c.sweepInterval < time.Second {
+		return bad("-sweep-interval must be at least 1s, like 5m")
+	}
+	u, err := url.Parse(c.publicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return bad("-public-url must be an http or https address like https://buy.example.gov.uk, without a query")
+	}
+	c.publicURL = strings.TrimRight(u.String(), "/")
+	if *slaDays < 0 || *slaDays > 30 {
+		return bad("-review-sla-days must be a number of working days from 0 to 30")
+	}
+	c.reviewSLA = store.SLA{WorkingDays: *slaDays, Calendar: store.EnglandAndWales}
+	if *holidays != "" {
+		b, err := os.ReadFile(*holidays)
+		if err != nil {
+			return bad("-bank-holidays: %v", err)
+		}
+		if c.reviewSLA.Calendar, err = store.ParseBankHolidays(b); err != nil {
+			return bad("-bank-holidays %s: %v", *holidays, err)
+		}
+	}
+	c.mail.username, c.mail.password = os.Getenv(envSMTPUsername), os.Getenv(envSMTPPassword)
+	if err := c.mail.check(c.publicURL); err != nil {
+		return bad("%v", err)
 	}
 	c.dbPath = *dbPath
 	for _, p := range strings.Split(*proxies, ",") {
@@ -196,9 +234,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		}
 		_, n, err := net.ParseCIDR(p)
 		if err != nil {
-			fmt.Fprintf(stderr, "portal serve: -trusted-proxies: %q is not a CIDR range like 10.0.0.0/8\n", p)
-			fs.Usage()
-			return c, flag.ErrHelp
+			return bad("-trusted-proxies: %q is not a CIDR range like 10.0.0.0/8", p)
 		}
 		c.trusted = append(c.trusted, n)
 	}
@@ -245,6 +281,13 @@ func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
 	} else {
 		db.Now = clock.Now
 	}
+	if cfg.reviewSLA.Calendar != nil {
+		db.ReviewSLA = cfg.reviewSLA
+	}
+	if until := db.ReviewSLA.Calendar.CoversUntil(); db.Now().AddDate(0, 6, 0).After(until) {
+		logger.Warn("the bank holiday list ends soon: after it, only weekends are left out of review due dates; give a newer GOV.UK list with -bank-holidays",
+			"covers_until", until.Format(time.DateOnly))
+	}
 	password := os.Getenv("PORTAL_DEMO_PASSWORD")
 	if password == "" {
 		password = store.DemoPasswordDefault
@@ -274,13 +317,20 @@ func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	e, err := handlers.New(bgCtx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
-		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, Background: &background})
+		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, PublicURL: cfg.publicURL, Background: &background})
 	if err != nil {
 		return err
 	}
 	background.Go(func() {
 		db.RunSweeper(bgCtx, store.SweeperConfig{Interval: cfg.sweepInterval, Clock: clock, Log: logger})
 	})
+	if cfg.mail.enabled() {
+		m, err := newMailer(db, cfg.mail, logger)
+		if err != nil {
+			return err
+		}
+		background.Go(func() { m.run(bgCtx) })
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
