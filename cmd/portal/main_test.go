@@ -119,7 +119,9 @@ func withClock(clock store.Clock) portalOption {
 }
 
 // withPublicURL sets -public-url.
-func withPublicURL(u string) portalOption { return func(c *serveConfig, _ *serveHooks) { c.publicURL = u } }
+func withPublicURL(u string) portalOption {
+	return func(c *serveConfig, _ *serveHooks) { c.publicURL = u }
+}
 
 // withMail emails messages as -smtp-addr and its friends would set up.
 func withMail(m mailConfig) portalOption { return func(c *serveConfig, _ *serveHooks) { c.mail = m } }
