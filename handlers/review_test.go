@@ -47,7 +47,7 @@ func TestReviewQueueAndDecisionOverHTTP(t *testing.T) {
 	if strings.Contains(w.Body.String(), "<script>alert(1)") {
 		t.Fatal("queue: the basket's name is not escaped")
 	}
-	if got := text(doc.Find(".review-items td[data-label=Organisation]")); got != env.orgs["north"].Name {
+	if got := text(doc.Find(".review-items td[data-label=From]")); got != env.orgs["north"].Name+" CCS Memorandum of Understanding with Virgin Media O2 Business, MOU-VMO2B-2025" {
 		t.Fatalf("organisation %q", got)
 	}
 

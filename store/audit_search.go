@@ -29,8 +29,10 @@ type AuditQuery struct {
 	From, To     string // UK dates as typed, YYYY-MM-DD
 	Page         int
 
-	orgID    int64
-	from, to time.Time
+	// what is searched for: the values above that were valid
+	orgID       int64
+	person, ref string
+	from, to    time.Time
 }
 
 var quoteRefPattern = regexp.MustCompile(`^Q-[0-9]{4}-[0-9]{6}$`)
@@ -44,18 +46,20 @@ func ParseAuditQuery(v url.Values) (AuditQuery, []FieldError) {
 		id, err := strconv.ParseInt(q.Organisation, 10, 64)
 		if err != nil || id <= 0 || !allDigits(q.Organisation) {
 			errs = append(errs, FieldError{"organisation", "Choose an organisation from the list"})
+		} else {
+			q.orgID = id
 		}
-		q.orgID = id
 	}
 	var fe *FieldError
-	if q.Person, fe = (Text{Field: "person", Label: "Person", Max: MaxName}).Check(q.Person); fe != nil {
+	if q.person, fe = (Text{Field: "person", Label: "Person", Max: MaxName}).Check(q.Person); fe != nil {
 		errs = append(errs, *fe)
 	}
 	ref := strings.ToUpper(strings.TrimSpace(q.Ref))
 	if ref != "" && !quoteRefPattern.MatchString(ref) {
 		errs = append(errs, FieldError{"reference", "Enter a quote reference like Q-2026-000123"})
+	} else {
+		q.Ref, q.ref = ref, ref
 	}
-	q.Ref = ref
 	date := func(field, label, typed string) time.Time {
 		if strings.TrimSpace(typed) == "" {
 			return time.Time{}
@@ -125,11 +129,11 @@ func (q AuditQuery) where() (string, []any) {
 	if q.orgID != 0 {
 		conds, args = append(conds, "e.org_id = ?"), append(args, q.orgID)
 	}
-	if q.Person != "" {
-		conds, args = append(conds, `e.actor_name LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(q.Person)+"%")
+	if q.person != "" {
+		conds, args = append(conds, `e.actor_name LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(q.person)+"%")
 	}
-	if q.Ref != "" {
-		conds, args = append(conds, `e.subject_kind = 'basket' AND e.subject_id = (SELECT basket_id FROM quotes WHERE ref = ?)`), append(args, q.Ref)
+	if q.ref != "" {
+		conds, args = append(conds, `e.subject_kind = 'basket' AND e.subject_id = (SELECT basket_id FROM quotes WHERE ref = ?)`), append(args, q.ref)
 	}
 	if !q.from.IsZero() {
 		conds, args = append(conds, "e.at >= ?"), append(args, timestamp(q.from))

@@ -88,8 +88,10 @@ type Basket struct {
 	Quote           *QuoteRef    // the latest version; nil until first submitted
 	Events          []AuditEvent // its audit trail, oldest first
 	// DecisionDue is the UK date by the end of which CCS aims to decide on
-	// the version awaiting a decision (zero when none awaits).
-	DecisionDue time.Time
+	// the version awaiting a decision (zero when none awaits), DecisionDays
+	// the service level it comes from, in UK working days.
+	DecisionDue  time.Time
+	DecisionDays int
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -642,7 +644,7 @@ func (db *DB) Basket(ctx context.Context, u *User, id int64) (Basket, error) {
 		return err
 	})
 	if b.Quote != nil && b.Quote.Status == QuoteSubmitted {
-		b.DecisionDue = db.ReviewSLA.Due(b.Quote.IssuedAt)
+		b.DecisionDue, b.DecisionDays = db.ReviewSLA.Due(b.Quote.IssuedAt), db.ReviewSLA.WorkingDays
 	}
 	return b, err
 }

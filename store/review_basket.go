@@ -51,6 +51,8 @@ type BasketReview struct {
 	// agreement now.
 	ApprovedNet int64
 	Due         DueStatus
+	// WorkingDays is the service level the due date comes from.
+	WorkingDays int
 	// CannotDecide says why the reviewer cannot decide ("" when they can).
 	CannotDecide string
 	Events       []AuditEvent // the basket's trail, oldest first
@@ -110,7 +112,7 @@ func (db *DB) BasketReview(ctx context.Context, u *User, basketID int64) (Basket
 		r.Events, err = auditTrail(ctx, tx, Subject{SubjectBasket, basketID}, "")
 		return err
 	})
-	r.Due = db.ReviewSLA.Status(r.Quote.IssuedAt, now)
+	r.Due, r.WorkingDays = db.ReviewSLA.Status(r.Quote.IssuedAt, now), db.ReviewSLA.WorkingDays
 	return r, err
 }
 
@@ -245,8 +247,8 @@ func tierAtIssue(ctx context.Context, tx *sql.Tx, q QuoteVersion, orgID, agreeme
 	}
 	want, _, _ := TierFor(q.Agreement.Tiers, before)
 	c := Check{Name: "In-life tier", Verdict: CheckPass,
-		Summary: FormatBP(q.InlifeBP) + " in-life discount is right: " + FormatPence(before) + " of approved purchases under the agreement before issue (" +
-			TierLabel(want) + ")."}
+		Summary: FormatBP(q.InlifeBP) + " in-life discount is right: " + FormatPence(before) + " of approved purchases under the agreement before issue puts the organisation in the tier " +
+			TierLabel(want) + "."}
 	if want.BP != q.InlifeBP {
 		c.Verdict = CheckWarning
 		c.Summary = "The quote has a " + FormatBP(q.InlifeBP) + " in-life discount, but " + FormatPence(before) +

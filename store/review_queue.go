@@ -227,6 +227,7 @@ type ReviewItem struct {
 	OrgName        string
 	AgreementSlug  string
 	AgreementTitle string
+	AgreementRef   string // CCS's reference, such as MOU-VMO2B-2025
 	GrossPence     int64
 	SubmittedAt    time.Time
 	Due            DueStatus
@@ -336,7 +337,7 @@ func (db *DB) ReviewQueue(ctx context.Context, u *User, q ReviewQuery) (ReviewQu
 				return t + "gross_pence DESC, " + t + "submitted_at, " + t + "kind, " + t + "id"
 			}
 		}
-		rows, err := tx.QueryContext(ctx, items+`SELECT i.kind, i.id, i.version, i.ref, i.title, i.org_id, o.name, coalesce(a.slug, ''), coalesce(a.title, ''),
+		rows, err := tx.QueryContext(ctx, items+`SELECT i.kind, i.id, i.version, i.ref, i.title, i.org_id, o.name, coalesce(a.slug, ''), coalesce(a.title, ''), coalesce(a.ccs_ref, ''),
 			i.gross_pence, i.submitted_at, i.approvals_needed, i.approvals, i.approved_by_me
 			FROM (SELECT * FROM items`+cond(filter...)+` ORDER BY `+order("")+` LIMIT `+strconv.Itoa(per)+` OFFSET `+strconv.Itoa((rq.Page-1)*per)+`) i
 			JOIN organisations o ON o.id = i.org_id LEFT JOIN agreements a ON a.id = i.agreement_id ORDER BY `+order("i."), args...)
@@ -347,7 +348,7 @@ func (db *DB) ReviewQueue(ctx context.Context, u *User, q ReviewQuery) (ReviewQu
 		for rows.Next() {
 			var it ReviewItem
 			var submitted string
-			if err := rows.Scan(&it.Kind, &it.ID, &it.Version, &it.Ref, &it.Title, &it.OrgID, &it.OrgName, &it.AgreementSlug, &it.AgreementTitle,
+			if err := rows.Scan(&it.Kind, &it.ID, &it.Version, &it.Ref, &it.Title, &it.OrgID, &it.OrgName, &it.AgreementSlug, &it.AgreementTitle, &it.AgreementRef,
 				&it.GrossPence, &submitted, &it.Needed, &it.Approvals, &it.ApprovedByMe); err != nil {
 				return err
 			}
@@ -397,12 +398,15 @@ type ReviewerHome struct {
 	// DecidedThisWeek counts the reviewer's decisions (approvals included)
 	// since Monday, UK time.
 	DecidedThisWeek int
+	// WorkingDays is the service level: decide within this many UK
+	// working days.
+	WorkingDays int
 }
 
 // ReviewerHome returns reviewer u's home: counts, the oldest items and
 // their decisions this week.
 func (db *DB) ReviewerHome(ctx context.Context, u *User, oldest int) (ReviewerHome, error) {
-	var h ReviewerHome
+	h := ReviewerHome{WorkingDays: db.ReviewSLA.WorkingDays}
 	var err error
 	if h.Queue, err = db.ReviewQueue(ctx, u, ReviewQuery{Sort: ReviewSortAge, PerPage: oldest}); err != nil {
 		return h, err

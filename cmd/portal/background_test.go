@@ -151,3 +151,37 @@ func TestServerSweepsWithoutAnyRequest(t *testing.T) {
 		t.Fatalf("got last event %+v, want the expiry by the portal", last)
 	}
 }
+
+// The sweeper inside the server messages every reviewer once a submitted
+// basket is past the review service level, and reminds the buyer and the
+// reviewers a week before its quote expires, without any page being visited.
+func TestServerSweepsReviewMessages(t *testing.T) {
+	t.Parallel()
+	clock := store.NewManualClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)) // Monday: due by Wednesday
+	p := startPortal(t, withDemo(), withClock(clock))
+	submitAsDemoBuyer(t, p.db, "Waiting for review")
+	clock.Set(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)) // Thursday, UK midnight
+	if _, err := p.stderr.waitFor(regexp.MustCompile(`"job":"review-overdue","changed":1`), p.done, time.Minute); err != nil {
+		t.Fatalf("no overdue message: %v\n%s", err, p.stderr)
+	}
+	clock.Set(time.Date(2026, 3, 25, 0, 0, 0, 0, time.UTC)) // 7 days before its last valid day, 1 April
+	if _, err := p.stderr.waitFor(regexp.MustCompile(`"job":"quote-expiry-reminders","changed":1`), p.done, time.Minute); err != nil {
+		t.Fatalf("no reminder: %v\n%s", err, p.stderr)
+	}
+	ctx := context.Background()
+	reviewer, err := p.db.UserByEmail(ctx, store.Operator(), "reviewer2@ccs.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp, err := p.db.Messages(ctx, &reviewer, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, m := range mp.Messages {
+		kinds = append(kinds, m.Kind)
+	}
+	if got := strings.Join(kinds, ","); got != store.MsgQuoteExpiring+","+store.MsgReviewOverdue+","+store.MsgReviewRequested {
+		t.Fatalf("the reviewer's messages, newest first: got %s", got)
+	}
+}
