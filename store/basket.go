@@ -92,8 +92,8 @@ type Basket struct {
 	// the service level it comes from, in UK working days.
 	DecisionDue  time.Time
 	DecisionDays int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // OverBudget reports whether the gross total is more than the budget.
