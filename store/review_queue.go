@@ -62,12 +62,12 @@ type ReviewSource struct {
 
 var basketReviews = ReviewSource{
 	Kind: ReviewKindBasket, Label: "Basket", Path: ReviewPath,
-	Query: `SELECT 'basket' AS kind, q.basket_id AS id, v.version AS version, v.id AS version_id, q.ref AS ref, b.name AS title,
+	Query: `SELECT 'basket' AS kind, q.basket_id AS id, v.version AS version, v.id AS version_id, q.ref AS ref,
+		(SELECT b.name FROM baskets b WHERE b.id = q.basket_id) AS title,
 		q.org_id AS org_id, q.agreement_id AS agreement_id, v.gross_total_pence AS gross_pence, v.issued_at AS submitted_at,
-		v.approvals_needed AS approvals_needed,
-		(SELECT count(*) FROM quote_approvals x WHERE x.quote_version_id = v.id) AS approvals,
-		EXISTS (SELECT 1 FROM quote_approvals x WHERE x.quote_version_id = v.id AND x.reviewer_id = :me) AS approved_by_me
-		FROM quote_versions v JOIN quotes q ON q.id = v.quote_id JOIN baskets b ON b.id = q.basket_id
+		v.approvals_needed AS approvals_needed, v.approvals AS approvals,
+		v.approvals > 0 AND EXISTS (SELECT 1 FROM quote_approvals x WHERE x.quote_version_id = v.id AND x.reviewer_id = :me) AS approved_by_me
+		FROM quote_versions v JOIN quotes q ON q.id = v.quote_id
 		WHERE v.status = 'submitted' AND v.valid_until >= :today`,
 }
 

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +170,29 @@ func TestReviewerHomeCountsThisWeeksDecisions(t *testing.T) {
 	}
 	if h2, _ := f.db.ReviewerHome(f.ctx, f.reviewer2, 5); h2.DecidedThisWeek != 0 {
 		t.Fatalf("the other reviewer: got %d, want 0", h2.DecidedThisWeek)
+	}
+}
+
+func TestSeedSubmittedBaskets(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	UseTestPasswordParams()
+	if _, err := db.LoadDemo(ctx, "portal-demo-pass"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.SeedSubmittedBaskets(ctx, 120, 1); err != nil || n != 120 {
+		t.Fatalf("seeded %d: %v", n, err)
+	}
+	reviewer, err := db.UserByEmail(ctx, Operator(), "reviewer2@ccs.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := db.ReviewQueue(ctx, &reviewer, ReviewQuery{})
+	if err != nil || q.Counts.All != 120 || q.Counts.Overdue == 0 {
+		t.Fatalf("got %+v (%v), want the 120 seeded baskets awaiting a decision, some overdue", q.Counts, err)
 	}
 }

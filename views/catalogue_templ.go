@@ -42,7 +42,7 @@ func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return strconv.Itoa(n) + " " + many
+	return store.FormatCount(n) + " " + many
 }
 
 // Catalogue is the search-with-filters page.

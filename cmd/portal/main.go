@@ -29,7 +29,7 @@ Usage:
                  [-public-url http://127.0.0.1:8080] [-review-sla-days 2] [-bank-holidays FILE]
                  [-smtp-addr host:port -smtp-from ADDRESS [-smtp-insecure] [-smtp-retry 30s,2m,10m,1h] [-smtp-max-age 72h]]
   portal migrate [-db PATH]
-  portal seed    -offerings N [-db PATH]
+  portal seed    [-offerings N] [-baskets N] [-db PATH]
   portal backup  -to FILE [-db PATH]
   portal user    add|passwd|disable ... [-db PATH]
   portal keys    rotate [-db PATH]
@@ -121,12 +121,13 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dbPath := newFlags("seed", stderr)
 	n := fs.Int("offerings", 0, "number of synthetic offerings to add")
+	baskets := fs.Int("baskets", 0, "number of synthetic baskets awaiting review to add (needs the demo data)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *n <= 0 {
-		fmt.Fprintln(stderr, "portal seed: -offerings N is required and must be more than 0")
+	if *n < 0 || *baskets < 0 || *n == 0 && *baskets == 0 {
+		fmt.Fprintln(stderr, "portal seed: give -offerings N or -baskets N (or both), more than 0")
 		fs.Usage()
 		return flag.ErrHelp
 	}
@@ -135,12 +136,22 @@ func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer db.Close()
-	start := time.Now()
-	added, err := db.SeedOfferings(ctx, *n, *seed)
-	if err != nil {
-		return err
+	if *n > 0 {
+		start := time.Now()
+		added, err := db.SeedOfferings(ctx, *n, *seed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %d offerings in %s\n", added, time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Fprintf(stdout, "added %d offerings in %s\n", added, time.Since(start).Round(time.Millisecond))
+	if *baskets > 0 {
+		start := time.Now()
+		added, err := db.SeedSubmittedBaskets(ctx, *baskets, *seed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %d baskets awaiting review in %s\n", added, time.Since(start).Round(time.Millisecond))
+	}
 	return nil
 }
 
