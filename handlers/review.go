@@ -39,11 +39,7 @@ func (s *Server) reviewQueue(c echo.Context) error {
 	}
 	page := s.page(c, "Review queue", "review")
 	page.Errors = errs
-	status := http.StatusOK
-	if len(errs) > 0 {
-		status = http.StatusBadRequest
-	}
-	return render(c, status, views.ReviewQueuePage(views.ReviewQueueProps{Page: page, Queue: rq}))
+	return render(c, searchStatus(errs), views.ReviewQueuePage(views.ReviewQueueProps{Page: page, Queue: rq}))
 }
 
 func (s *Server) basketReview(c echo.Context) error {
@@ -101,52 +97,44 @@ func (s *Server) auditSearch(c echo.Context) error {
 	}
 	page := s.page(c, "Audit trail", "review")
 	page.Errors = errs
-	status := http.StatusOK
-	if len(errs) > 0 {
-		status = http.StatusBadRequest
-	}
-	return render(c, status, views.AuditPage(views.AuditProps{Page: page, Result: res}))
+	return render(c, searchStatus(errs), views.AuditPage(views.AuditProps{Page: page, Result: res}))
 }
 
-// auditCSV streams the search's events, every page, newest first; a failure
-// part-way aborts the connection rather than end a file that looks whole.
+// searchStatus is a search page's status: 400 when some of its filters were
+// refused (the page still shows what the rest find), else 200.
+func searchStatus(errs []store.FieldError) int {
+	if len(errs) > 0 {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+// auditCSV streams the search's events, every page, newest first.
 func (s *Server) auditCSV(c echo.Context) error {
 	q, errs := store.ParseAuditQuery(c.QueryParams())
 	if len(errs) > 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, errs[0].Message)
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="audit.csv"`)
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
-	w.Write([]string{"at", "actor", "actor_role", "actor_organisation", "organisation", "subject", "subject_id", "reference",
-		"quote_version", "action", "from", "to", "comment", "details"})
-	err := s.db.EachAuditEvent(c.Request().Context(), currentUser(c), q, func(e store.AuditEvent) error {
-		details := "{}"
-		if len(e.Details) > 0 {
-			b, err := json.Marshal(e.Details)
-			if err != nil {
-				return err
+	header := []string{"at", "actor", "actor_role", "actor_organisation", "organisation", "subject", "subject_id", "reference",
+		"quote_version", "action", "from", "to", "comment", "details"}
+	return s.streamCSV(c, "audit.csv", header, func(w *csv.Writer) error {
+		return s.db.EachAuditEvent(c.Request().Context(), currentUser(c), q, func(e store.AuditEvent) error {
+			details := "{}"
+			if len(e.Details) > 0 {
+				b, err := json.Marshal(e.Details)
+				if err != nil {
+					return err
+				}
+				details = string(b)
 			}
-			details = string(b)
-		}
-		version := ""
-		if e.QuoteVersion > 0 {
-			version = strconv.Itoa(e.QuoteVersion)
-		}
-		return w.Write([]string{e.At.UTC().Format(time.RFC3339), csvSafe(e.Actor.Name), e.Actor.Role, csvSafe(e.Actor.OrgName), csvSafe(e.OrgName),
-			e.Subject.Kind, strconv.FormatInt(e.Subject.ID, 10), e.Ref, version, string(e.Action), e.From, e.To, csvSafe(e.Comment), csvSafe(details)})
+			version := ""
+			if e.QuoteVersion > 0 {
+				version = strconv.Itoa(e.QuoteVersion)
+			}
+			return w.Write([]string{e.At.UTC().Format(time.RFC3339), csvSafe(e.Actor.Name), e.Actor.Role, csvSafe(e.Actor.OrgName), csvSafe(e.OrgName),
+				e.Subject.Kind, strconv.FormatInt(e.Subject.ID, 10), e.Ref, version, string(e.Action), e.From, e.To, csvSafe(e.Comment), csvSafe(details)})
+		})
 	})
-	w.Flush()
-	if err == nil {
-		err = w.Error()
-	}
-	if err != nil {
-		s.log.Error("audit csv cut short: aborting the response", "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	return nil
 }
 
 func (s *Server) messages(c echo.Context) error {

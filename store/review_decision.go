@@ -204,14 +204,5 @@ func approvers(ctx context.Context, tx *sql.Tx, versionID int64) ([]int64, error
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return scanIDList(rows)
 }
