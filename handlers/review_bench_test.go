@@ -59,7 +59,8 @@ func reviewBenchDatabase(b *testing.B) string {
 			return
 		}
 		start := time.Now()
-		if _, err := db.LoadDemo(ctx, store.DemoPasswordDefault); err == nil {
+		_, err = db.LoadDemo(ctx, store.DemoPasswordDefault)
+		if err == nil {
 			_, err = db.SeedSubmittedBaskets(ctx, reviewBenchBaskets, 1)
 		}
 		if cerr := db.Close(); err == nil {
