@@ -314,7 +314,7 @@ func (n NewUser) Validate() []FieldError {
 	} else if n.Role == RoleSupplier && strings.TrimSpace(n.SupplierSlug) == "" {
 		errs = append(errs, FieldError{"supplier", "Select the supplier whose catalogue they keep"})
 	}
-	if fe := checkNewPassword("password", n.Password); fe != nil {
+	if fe := checkNewPassword("password", n.Password, n.Name, n.Email); fe != nil {
 		errs = append(errs, *fe)
 	}
 	return errs
@@ -564,7 +564,14 @@ func (db *DB) SetPassword(ctx context.Context, actor *User, email, password stri
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	if fe := checkNewPassword("password", password); fe != nil {
+	var name string
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT name FROM users WHERE email = ?`, NormaliseEmail(email)).Scan(&name)
+	})
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if fe := checkNewPassword("password", password, name, email); fe != nil {
 		return Invalid(*fe)
 	}
 	hash, err := hashPassword(ctx, password)

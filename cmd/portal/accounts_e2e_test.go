@@ -209,6 +209,28 @@ func TestUserCommand(t *testing.T) {
 			t.Fatalf("duplicate: err = %v", err)
 		}
 	})
+	t.Run("add and passwd refuse the passwords the security review found (issue 14)", func(t *testing.T) {
+		for _, tt := range []struct{ name, pw, want string }{
+			{"a common password", "password1234", "harder to guess"},
+			{"twelve spaces", strings.Repeat(" ", 12), "characters other than spaces"},
+			{"twelve NULs", strings.Repeat("\x00", 12), "control characters"},
+		} {
+			_, _, err := run(tt.pw+"\n", "add", "-email", "weak@example.gov.uk", "-name", "Weak", "-org", "Ops Council", "-role", "admin")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("add with %s: err = %v, want %q", tt.name, err, tt.want)
+			}
+			_, _, err = run(tt.pw+"\n", "passwd", "-email", "ops@example.gov.uk")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("passwd with %s: err = %v, want %q", tt.name, err, tt.want)
+			}
+		}
+		if _, _, err := run("ops@example.gov.uk\n", "passwd", "-email", "ops@example.gov.uk"); err == nil || !strings.Contains(err.Error(), "harder to guess") {
+			t.Errorf("passwd with the account's own address: err = %v, want \"harder to guess\"", err)
+		}
+		if signIn("ops@example.gov.uk", "first password ok") != nil {
+			t.Fatal("a refused passwd changed the password")
+		}
+	})
 	t.Run("the password is never an argument", func(t *testing.T) {
 		_, stderr, err := run("", "add", "-email", "y@example.gov.uk", "-name", "Y", "-org", "Ops Council", "-role", "admin", "-password", "in argv!")
 		if err == nil || !strings.Contains(stderr, "flag provided but not defined: -password") || !strings.Contains(stderr, "Usage of portal user add") {
