@@ -95,7 +95,7 @@ func (s *Server) adminCreateUser(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	s.log.Info("user created", "by", currentUser(c).ID, "user", u.ID, "role", u.Role, "org", u.OrgID)
+	reqLog(c).Info("user created", "by", currentUser(c).ID, "user", u.ID, "role", u.Role, "org", u.OrgID)
 	setFlash(c, fmt.Sprintf("Account created for %s (%s)", u.Name, u.Email))
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
 }
@@ -110,7 +110,7 @@ func (s *Server) adminSetUserActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		s.log.Info("user active changed", "by", currentUser(c).ID, "user", u.ID, "active", active)
+		reqLog(c).Info("user active changed", "by", currentUser(c).ID, "user", u.ID, "active", active)
 		if active {
 			setFlash(c, fmt.Sprintf("%s can sign in again", u.Name))
 		} else {
@@ -146,7 +146,7 @@ func (s *Server) adminCreateOrg(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	s.log.Info("organisation created", "by", currentUser(c).ID, "org", o.ID)
+	reqLog(c).Info("organisation created", "by", currentUser(c).ID, "org", o.ID)
 	setFlash(c, fmt.Sprintf("%s added", o.Name))
 	return c.Redirect(http.StatusSeeOther, "/admin/organisations")
 }
@@ -161,7 +161,7 @@ func (s *Server) adminSetOrgActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		s.log.Info("organisation active changed", "by", currentUser(c).ID, "org", o.ID, "active", active)
+		reqLog(c).Info("organisation active changed", "by", currentUser(c).ID, "org", o.ID, "active", active)
 		if active {
 			setFlash(c, fmt.Sprintf("%s is enabled; its users can sign in again", o.Name))
 		} else {

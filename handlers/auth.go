@@ -103,7 +103,7 @@ func (s *Server) renderLogin(c echo.Context, status int, f loginForm, errs []sto
 func (s *Server) login(c echo.Context) error {
 	ip := c.RealIP()
 	if !s.loginLimit.allow(ip) {
-		s.log.Warn("sign-in throttled", "ip", ip)
+		reqLog(c).Warn("sign-in throttled", "ip", ip)
 		return echo.NewHTTPError(http.StatusTooManyRequests, "There have been too many attempts to sign in from your network. Wait a minute and try again.")
 	}
 	params, err := c.FormParams()
@@ -116,7 +116,7 @@ func (s *Server) login(c echo.Context) error {
 	}
 	u, err := s.db.SignIn(c.Request().Context(), f.Email, f.Password)
 	if store.ErrorCode(err) == store.EUNAUTHORIZED {
-		s.log.Info("sign-in failed", "ip", ip)
+		reqLog(c).Info("sign-in failed", "ip", ip)
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f, []store.FieldError{{Field: "email", Message: store.SignInFailed}})
 	} else if err != nil {
 		return err
@@ -124,7 +124,7 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.startSession(c, u); err != nil {
 		return err
 	}
-	s.log.Info("signed in", "user", u.ID, "role", u.Role, "ip", ip)
+	reqLog(c).Info("signed in", "user", u.ID, "role", u.Role, "ip", ip)
 	return c.Redirect(http.StatusSeeOther, firstNonEmpty(f.Next, "/"))
 }
 
@@ -134,7 +134,7 @@ func (s *Server) logout(c echo.Context) error {
 	if err := s.endSession(c); err != nil {
 		return err
 	}
-	s.log.Info("signed out", "user", u.ID)
+	reqLog(c).Info("signed out", "user", u.ID)
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 

@@ -129,7 +129,7 @@ func (s *Server) catalogue(c echo.Context) error {
 func (s *Server) buyerInlifeBP(c echo.Context, u *store.User, agreementID int64) int64 {
 	bp, err := s.db.InlifeBP(c.Request().Context(), u, agreementID)
 	if err != nil {
-		s.log.Error("in-life tier lookup", "err", err)
+		reqLog(c).Error("in-life tier lookup", "err", err)
 		return 0
 	}
 	return bp
@@ -139,7 +139,7 @@ func (s *Server) buyerInlifeBP(c echo.Context, u *store.User, agreementID int64)
 func (s *Server) buyerInlifeBPs(c echo.Context, u *store.User) map[int64]int64 {
 	m, err := s.db.InlifeBPs(c.Request().Context(), u)
 	if err != nil {
-		s.log.Error("in-life tier lookup", "err", err)
+		reqLog(c).Error("in-life tier lookup", "err", err)
 		return map[int64]int64{}
 	}
 	return m
@@ -169,7 +169,7 @@ func (s *Server) catalogueCSV(c echo.Context) error {
 		err = w.Error()
 	}
 	if err != nil {
-		s.log.Error("offerings csv cut short", "err", err)
+		reqLog(c).Error("offerings csv cut short", "err", err)
 	}
 	return nil
 }

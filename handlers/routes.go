@@ -12,10 +12,14 @@ import (
 )
 
 func (s *Server) routes(e *echo.Echo) {
-	e.Pre(s.securityHeaders) // first, so every answer has them, even a 413 or a redirect
+	e.Pre(s.requestID)       // first: every answer and log line carries the request id
+	e.Pre(s.securityHeaders) // so every answer has them, even a 413 or a redirect
 	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.Recover())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		reqLog(c).Error("panic", "err", err, "stack", string(stack))
+		return err
+	}}))
 	e.Use(middleware.BodyLimit("1M"))
 	e.Use(s.loadSession, s.rejectCrossSite, s.bindCSRF, s.csrf())
 

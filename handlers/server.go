@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -45,24 +46,40 @@ type Server struct {
 
 // New builds the Echo instance with every route and middleware.
 func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
+	_, e, err := newServer(ctx, cfg)
+	return e, err
+}
+
+func newServer(ctx context.Context, cfg Config) (*Server, *echo.Echo, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	demo, err := cfg.DB.HasDemoData(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: newPageCache(), demo: demo}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	// Echo's own logger (used by little of what we run) writes through the
+	// structured log too, so no line is ever plain text.
+	e.Logger.SetOutput(logWriter{cfg.Logger})
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	if err := s.initAccounts(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.routes(e)
-	return e, nil
+	return s, e, nil
+}
+
+// logWriter turns each line written to it into a structured WARN record.
+type logWriter struct{ log *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.log.Warn("echo", "line", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // ipExtractor never trusts a client-supplied header unless the direct peer

@@ -202,7 +202,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// One structured (JSON) logger for everything the server writes; the
+	// default logger is it too, so a library's stray log line is JSON.
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	slog.SetDefault(logger)
 	db, err := store.Open(ctx, cfg.dbPath)
 	if err != nil {
 		return err
