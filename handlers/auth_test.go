@@ -21,12 +21,15 @@ func TestLoginPage(t *testing.T) {
 		t.Fatalf("GET /login: status %d, want 200", w.Code)
 	}
 	d := authDoc(t, w)
-	csrf := authSetCookie(w, csrfCookie)
-	if csrf == nil || !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode {
-		t.Fatalf("GET /login: CSRF cookie %+v, want HttpOnly SameSite=Lax", csrf)
+	csrf := authSetCookie(w, signinCSRFCookie)
+	if csrf == nil || !csrf.HttpOnly || csrf.SameSite != http.SameSiteStrictMode || csrf.Path != "/login" {
+		t.Fatalf("GET /login: CSRF cookie %+v, want HttpOnly SameSite=Strict Path=/login", csrf)
 	}
-	if got, _ := d.Find(`form[action="/login"] input[name="_csrf"]`).Attr("value"); got == "" || got != csrf.Value {
-		t.Fatalf("form _csrf = %q, want the cookie's token %q", got, csrf.Value)
+	if got, _ := d.Find(`form[action="/login"] input[name="_csrf"]`).Attr("value"); got == "" || got == csrf.Value {
+		t.Fatalf("form _csrf = %q, want a token, and the cookie %q to hold it signed", got, csrf.Value)
+	}
+	if got := w.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("GET /login: Cache-Control %q, want no-store (the page is per browser)", got)
 	}
 	if got, _ := d.Find(`form[action="/login"] input[name="next"]`).Attr("value"); got != "/admin/users" {
 		t.Fatalf("form next = %q, want /admin/users", got)
@@ -207,13 +210,17 @@ func TestSessionIDChangesAtSignIn(t *testing.T) {
 		cl := env.client()
 		cl.signIn("buyer")
 		old := *cl.jar[sessionCookie]
-		oldCSRF := cl.jar[csrfCookie].Value
+		oldCSRF := cl.csrf
 		cl.signIn("admin")
 		if cl.jar[sessionCookie].Value == old.Value {
 			t.Fatal("session id unchanged at a second sign-in")
 		}
-		if cl.jar[csrfCookie].Value == oldCSRF {
+		cl.do("GET", "/admin", nil)
+		if cl.csrf == oldCSRF || cl.csrf == "" {
 			t.Fatal("CSRF token unchanged at sign-in")
+		}
+		if w := cl.do("POST", "/logout", url.Values{"_csrf": {oldCSRF}}); w.Code != http.StatusForbidden {
+			t.Fatalf("the previous session's token: status %d, want 403", w.Code)
 		}
 		replay := env.client()
 		replay.jar[sessionCookie] = &old
@@ -298,12 +305,17 @@ func TestCookiesSecureOnlyOverHTTPS(t *testing.T) {
 			env := newAuthEnv(t, func(c *Config) { c.SecureCookies = tt.secureFlag })
 			cl := env.client()
 			cl.https = tt.https
+			cl.proxyTLS = tt.secureFlag
 			if tt.xfp {
 				cl.header.Set("X-Forwarded-Proto", "https")
 			}
 			w := cl.do("GET", "/login", nil)
-			if c := authSetCookie(w, csrfCookie); c == nil || c.Secure != tt.want {
-				t.Fatalf("CSRF cookie %+v, want Secure=%v", c, tt.want)
+			name := signinCSRFCookie
+			if tt.want {
+				name = "__Secure-" + name
+			}
+			if c := authSetCookie(w, name); c == nil || c.Secure != tt.want {
+				t.Fatalf("CSRF cookie %s: %+v, want Secure=%v", name, c, tt.want)
 			}
 			if hsts := w.Header().Get("Strict-Transport-Security"); (hsts != "") != tt.want {
 				t.Fatalf("HSTS %q, want present=%v", hsts, tt.want)

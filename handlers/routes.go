@@ -21,7 +21,7 @@ func (s *Server) routes(e *echo.Echo) {
 		return err
 	}}))
 	e.Use(middleware.BodyLimit("1M"))
-	e.Use(s.loadSession, s.rejectCrossSite, s.bindCSRF, s.csrf())
+	e.Use(s.loadSession, s.rejectCrossSite, s.csrf)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/static/*", serveStatic)

@@ -13,7 +13,7 @@ import (
 const (
 	ctxUser    = "user"
 	ctxSession = "session"
-	ctxCSRF    = "csrf" // Echo's CSRF middleware ContextKey
+	ctxCSRF    = "csrf" // the token for the page's forms (csrf.go)
 )
 
 // sessionCookie names the session cookie; it holds only a signed random id.

@@ -44,6 +44,7 @@ type SessionStore struct {
 
 	mu     sync.RWMutex
 	codecs []securecookie.Codec // newest first
+	keys   [][]byte             // the codecs' hash keys, newest first
 }
 
 type staleKey struct{}
@@ -101,6 +102,7 @@ func (db *DB) RotateKeys(ctx context.Context) error {
 // ReloadKeys reads the signing keys from the database.
 func (st *SessionStore) ReloadKeys(ctx context.Context) error {
 	var codecs []securecookie.Codec
+	var keys [][]byte
 	err := st.db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, hash_key FROM session_keys ORDER BY id DESC LIMIT 2`)
 		if err != nil {
@@ -116,6 +118,7 @@ func (st *SessionStore) ReloadKeys(ctx context.Context) error {
 			sc := securecookie.New(key, nil)
 			sc.MaxAge(int(SessionAbsolute / time.Second))
 			codecs = append(codecs, sc)
+			keys = append(keys, key)
 		}
 		return rows.Err()
 	})
@@ -126,9 +129,37 @@ func (st *SessionStore) ReloadKeys(ctx context.Context) error {
 		return errors.New("session keys missing")
 	}
 	st.mu.Lock()
-	st.codecs = codecs
+	st.codecs, st.keys = codecs, keys
 	st.mu.Unlock()
 	return nil
+}
+
+// Sign returns value signed (not encrypted) with the current session key and
+// stamped with the time, for a cookie called name: the name is part of the
+// signature, so a value signed for one cookie is worthless in another.
+func (st *SessionStore) Sign(name, value string) (string, error) {
+	st.mu.RLock()
+	key := st.keys[0]
+	st.mu.RUnlock()
+	return securecookie.New(key, nil).Encode(name, value)
+}
+
+// Verify returns the value of a cookie made by Sign for name, if its
+// signature holds under the current or previous session key and it is at
+// most maxAge old.
+func (st *SessionStore) Verify(name, signed string, maxAge time.Duration) (string, bool) {
+	st.mu.RLock()
+	keys := st.keys
+	st.mu.RUnlock()
+	for _, key := range keys {
+		sc := securecookie.New(key, nil)
+		sc.MaxAge(int(maxAge / time.Second))
+		var v string
+		if sc.Decode(name, signed, &v) == nil {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 func (st *SessionStore) getCodecs() []securecookie.Codec {
