@@ -189,11 +189,68 @@ func TestLockoutOverHTTP(t *testing.T) {
 	}
 	w := cl.do("POST", "/login", url.Values{"email": {email}, "password": {testPassword}})
 	if w.Code != http.StatusUnprocessableEntity {
-		t.Fatalf("right password while locked: status %d, want 422", w.Code)
+		t.Fatalf("right password while locked: status %d, want 422 (only the address throttle answers 429)", w.Code)
 	}
 	if got := authDoc(t, w).Find(".error-summary").Text(); got != bodies[0] {
 		t.Fatalf("locked message %q differs from the wrong-password one %q", got, bodies[0])
 	}
+}
+
+// TestStrangersCannotLockTheHolderOut is issue 14's defect 1: after seven
+// wrong guesses from other addresses, the account holder signs in from the
+// browser they used before, while a new browser is refused.
+func TestStrangersCannotLockTheHolderOut(t *testing.T) {
+	env := newAuthEnv(t)
+	email := env.users["reviewer"].Email
+	holder := env.client()
+	holder.signIn("reviewer")
+	if dc := holder.jar[deviceCookie]; dc == nil || dc.Path != "/login" || !dc.HttpOnly || dc.SameSite != http.SameSiteStrictMode || dc.MaxAge < 300*24*3600 {
+		t.Fatalf("device cookie %+v, want HttpOnly SameSite=Strict Path=/login kept for most of a year", dc)
+	}
+	if w := holder.do("POST", "/logout", url.Values{}); w.Code != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", w.Code)
+	}
+	if holder.jar[deviceCookie] == nil {
+		t.Fatal("signing out dropped the device cookie")
+	}
+	for i := range 7 {
+		stranger := env.client()
+		stranger.peer = "203.0.113." + strconv.Itoa(10+i)
+		stranger.do("GET", "/login", nil)
+		if w := stranger.do("POST", "/login", url.Values{"email": {email}, "password": {"guess number " + strconv.Itoa(i)}}); w.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: status %d, want 422", i+1, w.Code)
+		}
+	}
+	newBrowser := env.client()
+	newBrowser.do("GET", "/login", nil)
+	if w := newBrowser.do("POST", "/login", url.Values{"email": {email}, "password": {testPassword}}); w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("the right password from a new browser while locked: %d, want 422", w.Code)
+	}
+	holder.do("GET", "/login", nil)
+	w := holder.do("POST", "/login", url.Values{"email": {email}, "password": {testPassword}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("the holder's own browser: status %d, want 303\n%s", w.Code, w.Body)
+	}
+	if c := authSetCookie(w, deviceCookie); c == nil {
+		t.Fatal("a successful sign-in did not renew the device cookie")
+	}
+	t.Run("a device cookie the server did not sign is no exemption", func(t *testing.T) {
+		forged := env.client()
+		forged.do("GET", "/login", nil)
+		forged.jar[deviceCookie] = &http.Cookie{Name: deviceCookie, Value: "made-up", Path: "/login"}
+		if w := forged.do("POST", "/login", url.Values{"email": {email}, "password": {testPassword}}); w.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("forged device cookie: %d, want 422", w.Code)
+		}
+	})
+	t.Run("the failures are logged by HMAC, never by the address typed", func(t *testing.T) {
+		logs := env.logs.String()
+		if !strings.Contains(logs, `"account":"`+env.db.AccountTag(email)+`"`) {
+			t.Fatalf("no sign-in failure names the account by its tag:\n%s", logs)
+		}
+		if strings.Contains(logs, email) {
+			t.Fatalf("the log holds the email address:\n%s", logs)
+		}
+	})
 }
 
 func TestSessionIDChangesAtSignIn(t *testing.T) {
@@ -324,6 +381,16 @@ func TestCookiesSecureOnlyOverHTTPS(t *testing.T) {
 			c := authSetCookie(w, sessionCookie)
 			if c == nil || c.Secure != tt.want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
 				t.Fatalf("session cookie %+v, want Secure=%v HttpOnly SameSite=Lax", c, tt.want)
+			}
+			dname := deviceCookie
+			if tt.want {
+				dname = "__Secure-" + dname
+			}
+			if d := authSetCookie(w, dname); d == nil || d.Secure != tt.want || d.Path != "/login" {
+				t.Fatalf("device cookie %s: %+v, want Secure=%v Path=/login", dname, d, tt.want)
+			}
+			if gone := authSetCookie(w, name); gone == nil || gone.MaxAge >= 0 {
+				t.Fatalf("sign-in form cookie %s not dropped at sign-in: %+v", name, gone)
 			}
 		})
 	}

@@ -74,6 +74,12 @@ var protectedRoutes = []protectedRoute{
 	{method: "POST", route: "/admin/organisations/:id/enable", path: "/admin/organisations/{victim_org}/enable", form: url.Values{}, want: adminOnly(303)},
 	{method: "POST", route: "/logout", path: "/logout", form: url.Values{},
 		want: map[string]int{anonymous: 303, store.RoleBuyer: 303, store.RoleReviewer: 303, store.RoleSupplier: 303, store.RoleAdmin: 303}},
+	// Issue 14: the security log (admins) and one's own sign-ins (everyone
+	// signed in; scoped to the person inside the store).
+	{method: "GET", route: "/admin/security", path: "/admin/security", want: adminOnly(200)},
+	{method: "GET", route: "/admin/security", path: "/admin/security?kind=nope&from=2026-02-30", want: adminOnly(400)},
+	{method: "GET", route: "/account/sessions", path: "/account/sessions", want: signedIn(200)},
+	{method: "POST", route: "/account/sessions/end-others", path: "/account/sessions/end-others", form: url.Values{}, want: signedIn(303)},
 	{method: "GET", route: "/organisations/:id", path: "/organisations/{own_org}",
 		want: map[string]int{anonymous: 303, store.RoleBuyer: 200, store.RoleReviewer: 200, store.RoleSupplier: 200, store.RoleAdmin: 200}},
 	// Another organisation's resource is 404 — not 403, and not the data.
@@ -106,6 +112,11 @@ var protectedRoutes = []protectedRoute{
 	{method: "GET", route: "/quotes/:ref/:version", path: "/quotes/{other_quote}/v1", want: buyerReviewer(404, 200)},
 	{method: "GET", route: "/quotes/:ref/:version", path: "/quotes/{other_quote}/v1.json", want: buyerReviewer(404, 200)},
 	{method: "GET", route: "/quotes/:ref/:version/print.css", path: "/quotes/{own_quote}/v1/print.css", want: buyerReviewer(200, 200)},
+}
+
+// signedIn is the answer set for a page every signed-in person may use.
+func signedIn(ok int) map[string]int {
+	return map[string]int{anonymous: 303, store.RoleBuyer: ok, store.RoleReviewer: ok, store.RoleSupplier: ok, store.RoleAdmin: ok}
 }
 
 // buyerOnly is the usual answer set for a buyer's page.

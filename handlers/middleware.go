@@ -32,6 +32,8 @@ func (s *Server) initAccounts(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	extract := ipExtractor(s.cfg.TrustedProxies)
+	st.ClientOf = func(r *http.Request) store.Client { return store.Client{IP: extract(r), UserAgent: r.UserAgent()} }
 	s.sessions = st
 	every, burst := s.cfg.LoginEvery, s.cfg.LoginBurst
 	if every <= 0 {
@@ -204,11 +206,16 @@ type ipLimiter struct {
 	mu    sync.Mutex
 	limit rate.Limit
 	burst int
-	m     map[string]*rate.Limiter
+	m     map[string]*ipBucket
+}
+
+type ipBucket struct {
+	*rate.Limiter
+	refusing bool // the last request was refused
 }
 
 func newIPLimiter(limit rate.Limit, burst int) *ipLimiter {
-	return &ipLimiter{limit: limit, burst: burst, m: map[string]*rate.Limiter{}}
+	return &ipLimiter{limit: limit, burst: burst, m: map[string]*ipBucket{}}
 }
 
 // maxLimiters bounds the map; full buckets are dropped first.
@@ -216,13 +223,16 @@ const maxLimiters = 100_000
 
 // allow takes one token for the client at ip (as given by c.RealIP(), which
 // is safe only because e.IPExtractor is set explicitly; see ipExtractor).
-func (l *ipLimiter) allow(ip string) bool {
+// first reports a refusal that follows an allowed request: the start of a
+// burst of refusals, which is worth a row in the security log (each refusal
+// is not).
+func (l *ipLimiter) allow(ip string) (ok, first bool) {
 	key := limiterKey(ip)
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	lim, ok := l.m[key]
-	if !ok {
+	b, found := l.m[key]
+	if !found {
 		if len(l.m) >= maxLimiters {
 			for k, v := range l.m {
 				if v.TokensAt(now) >= float64(l.burst) {
@@ -233,10 +243,13 @@ func (l *ipLimiter) allow(ip string) bool {
 				clear(l.m)
 			}
 		}
-		lim = rate.NewLimiter(l.limit, l.burst)
-		l.m[key] = lim
+		b = &ipBucket{Limiter: rate.NewLimiter(l.limit, l.burst)}
+		l.m[key] = b
 	}
-	return lim.AllowN(now, 1)
+	ok = b.AllowN(now, 1)
+	first = !ok && !b.refusing
+	b.refusing = !ok
+	return ok, first
 }
 
 // limiterKey groups IPv6 clients by /64, the block one subscriber usually

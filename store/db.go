@@ -33,6 +33,8 @@ type DB struct {
 	stmts map[string]*sql.Stmt
 	// search caches the catalogue index and results by catalogue version.
 	search searchCache
+	// accountKey keys AccountTag (the secrets row 'log_hmac').
+	accountKey []byte
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -69,6 +71,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	db := &DB{w: w, path: path, Now: time.Now}
 	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if db.accountKey, err = loadSecret(ctx, w, "log_hmac"); err != nil {
 		w.Close()
 		return nil, err
 	}

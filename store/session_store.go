@@ -10,7 +10,10 @@ import (
 	"encoding/gob"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +44,9 @@ type SessionStore struct {
 	// Secure marks every cookie Secure (TLS terminated in front of us);
 	// otherwise only cookies set in answer to a TLS request are.
 	Secure bool
+	// ClientOf tells who sent a request (the address as the server's IP
+	// extractor sees it), so each session records where it was last seen.
+	ClientOf func(*http.Request) Client
 
 	mu     sync.RWMutex
 	codecs []securecookie.Codec // newest first
@@ -219,10 +225,11 @@ func (st *SessionStore) New(r *http.Request, name string) (*sessions.Session, er
 		s.Values[staleKey{}] = true // signed with the previous key: re-sign at Save
 	}
 	if now-seen >= int64(sessionTouchEvery/time.Second) {
+		cl := st.clientOf(r)
 		err := st.db.write(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET seen_at = ?,
+			_, err := tx.ExecContext(ctx, `UPDATE sessions SET seen_at = ?, ip = ?, user_agent = ?,
 				expires_at = min(? + ?, created_at + ?) WHERE id_hash = ?`,
-				now, now, int64(SessionIdle/time.Second), int64(SessionAbsolute/time.Second), hashID(id))
+				now, cl.IP, cl.UserAgent, now, int64(SessionIdle/time.Second), int64(SessionAbsolute/time.Second), hashID(id))
 			return err
 		})
 		if err != nil {
@@ -279,9 +286,10 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 	now := st.db.Now().Unix()
 	err := st.db.write(ctx, func(tx *sql.Tx) error {
 		if isNew {
-			_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, data, created_at, seen_at, expires_at)
-				VALUES (?1, ?2, ?3, ?4, ?4, ?4 + ?5)`,
-				hashID(s.ID), uid, buf.Bytes(), now, int64(SessionIdle/time.Second))
+			cl := st.clientOf(r)
+			_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, data, created_at, seen_at, expires_at, ip, user_agent)
+				VALUES (?1, ?2, ?3, ?4, ?4, ?4 + ?5, ?6, ?7)`,
+				hashID(s.ID), uid, buf.Bytes(), now, int64(SessionIdle/time.Second), cl.IP, cl.UserAgent)
 			return err
 		}
 		// An existing session is only ever updated: a request that loaded it
@@ -307,6 +315,28 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 	http.SetCookie(w, sessions.NewCookie(s.Name(), encoded, &opts))
 	return nil
 }
+
+// clientOf returns who sent r, by ClientOf or, without it, the TCP peer,
+// with the User-Agent cut to maxUserAgent bytes.
+func (st *SessionStore) clientOf(r *http.Request) Client {
+	var cl Client
+	if st.ClientOf != nil {
+		cl = st.ClientOf(r)
+	} else {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		cl = Client{IP: host, UserAgent: r.UserAgent()}
+	}
+	if len(cl.UserAgent) > maxUserAgent {
+		cl.UserAgent = strings.ToValidUTF8(cl.UserAgent[:maxUserAgent], "")
+	}
+	return cl
+}
+
+// maxUserAgent bounds the User-Agent kept with a session.
+const maxUserAgent = 512
 
 // SessionUserKey is the session value holding the signed-in user's id (int64).
 const SessionUserKey = "uid"
@@ -358,4 +388,68 @@ func (st *SessionStore) Delete(ctx context.Context, s *sessions.Session) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashID(s.ID))
 		return err
 	})
+}
+
+// SessionInfo is one of a person's active sign-ins, for GET /account/sessions.
+type SessionInfo struct {
+	Device   string // DeviceSummary of its User-Agent
+	IP       string
+	Started  time.Time
+	LastSeen time.Time
+	Current  bool // the session of the request asking
+}
+
+// UserSessions lists u's active sessions, the current one (current's) first,
+// then by last seen, newest first.
+func (st *SessionStore) UserSessions(ctx context.Context, u *User, current *sessions.Session) ([]SessionInfo, error) {
+	if u == nil {
+		return nil, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	cur := ""
+	if current != nil && current.ID != "" {
+		cur = hashID(current.ID)
+	}
+	var out []SessionInfo
+	err := st.db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id_hash = ?, user_agent, ip, created_at, seen_at FROM sessions
+			WHERE user_id = ? AND expires_at > ? ORDER BY id_hash = ? DESC, seen_at DESC, created_at DESC`,
+			cur, u.ID, st.db.Now().Unix(), cur)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var si SessionInfo
+			var ua string
+			var created, seen int64
+			if err := rows.Scan(&si.Current, &ua, &si.IP, &created, &seen); err != nil {
+				return err
+			}
+			si.Device, si.Started, si.LastSeen = DeviceSummary(ua), time.Unix(created, 0), time.Unix(seen, 0)
+			out = append(out, si)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// EndOtherSessions signs u out everywhere but the current session, records
+// it in the security log, and returns how many sessions it ended.
+func (st *SessionStore) EndOtherSessions(ctx context.Context, u *User, current *sessions.Session, cl Client) (int64, error) {
+	if u == nil || current == nil || current.ID == "" {
+		return 0, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	var n int64
+	err := st.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`, u.ID, hashID(current.ID))
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return recordSecurityEvent(ctx, tx, SecurityEvent{Kind: SecSessionsEnded, UserID: u.ID, IP: cl.IP, Device: DeviceSummary(cl.UserAgent),
+			Detail: fmt.Sprintf("%d other sessions ended by the account holder", n)}, st.db.Now())
+	})
+	return n, err
 }

@@ -177,7 +177,7 @@ func TestUserCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		_, err = db.SignIn(ctx, email, pw)
+		_, err = db.SignIn(ctx, store.SignInAttempt{Email: email, Password: pw})
 		return err
 	}
 
@@ -342,7 +342,8 @@ func TestAccountPagesAccessible(t *testing.T) {
 	_, pages["login-error"] = e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {""}, "password": {""}})
 	_, pages["login-failed"] = e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"admin@e2e.example"}, "password": {"nope"}})
 	e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"admin@e2e.example"}, "password": {e2ePassword}})
-	adminPaths := []string{"/admin", "/admin/users", "/admin/users/new", "/admin/organisations", "/admin/organisations/new", "/organisations/" + strconv.FormatInt(s.org.ID, 10)}
+	adminPaths := []string{"/admin", "/admin/users", "/admin/users/new", "/admin/organisations", "/admin/organisations/new", "/organisations/" + strconv.FormatInt(s.org.ID, 10),
+		"/admin/security", "/account/sessions"}
 	for _, p := range adminPaths {
 		resp, b := e2eGet(t, c, s.url+p)
 		if resp.StatusCode != http.StatusOK {
@@ -350,6 +351,7 @@ func TestAccountPagesAccessible(t *testing.T) {
 		}
 		pages[p] = b
 	}
+	_, pages["security-filter-error"] = e2eGet(t, c, s.url+"/admin/security?from=2026-02-30&kind=nope")
 	tok = formToken(t, pages["/admin/users/new"], "/admin/users")
 	_, pages["user-form-error"] = e2ePost(t, c, s.url+"/admin/users", url.Values{"_csrf": {tok}, "name": {""}, "email": {"bad"}, "password": {"x"}})
 	_, pages["org-form-error"] = e2ePost(t, c, s.url+"/admin/organisations", url.Values{"_csrf": {tok}, "name": {""}})
@@ -391,4 +393,15 @@ func TestAccountPagesAccessible(t *testing.T) {
 	axeScan(t, ctx, s.url+"/admin/organisations/new")
 	submit("/admin/organisations")
 	axeScanCurrent(t, ctx)
+	// Error pages: navigate, then scan what is shown (axeScan refuses
+	// error statuses).
+	for _, p := range []string{"/admin/security?from=2026-02-30&kind=nope", "/no-such-page"} {
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		err := chromedp.Do(sctx, chromedp.Navigate(s.url+p), chromedp.WaitReady(chromedp.CSS("main h1")))
+		cancel()
+		if err != nil {
+			t.Fatalf("navigating to %s: %v", p, err)
+		}
+		axeScanCurrent(t, ctx)
+	}
 }

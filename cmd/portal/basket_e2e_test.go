@@ -374,7 +374,8 @@ func TestBasketJourneyKeyboardWithoutJavaScript(t *testing.T) {
 
 	// Conflict state: the basket changes under the open page, then the
 	// page's stale line form is sent.
-	u, err := p.db.SignIn(context.Background(), "buyer@eastbridge.example", store.DemoPasswordDefault)
+	r, err := p.db.SignIn(context.Background(), store.SignInAttempt{Email: "buyer@eastbridge.example", Password: store.DemoPasswordDefault})
+	u := r.User
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +441,8 @@ func TestBasketJourneyKeyboardWithoutJavaScript(t *testing.T) {
 func TestTenLineQuotePrintsOnTwoA4Pages(t *testing.T) {
 	p := startBasketPortal(t)
 	ctx := context.Background()
-	u, err := p.db.SignIn(ctx, "buyer@northshire.example", store.DemoPasswordDefault)
+	r, err := p.db.SignIn(ctx, store.SignInAttempt{Email: "buyer@northshire.example", Password: store.DemoPasswordDefault})
+	u := r.User
 	if err != nil {
 		t.Fatal(err)
 	}

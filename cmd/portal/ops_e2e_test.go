@@ -2,12 +2,20 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"portal/store"
 )
 
 // checkJSONLog fails the test unless every line of a server's standard error
@@ -58,5 +66,57 @@ func TestServerLogIsJSON(t *testing.T) {
 	lines := checkJSONLog(t, p.stderr.String())
 	if last := lines[len(lines)-1]["msg"]; last != "stopped" {
 		t.Errorf("last log line %q, want \"stopped\"", last)
+	}
+}
+
+// TestAccountScreenshots saves the pages issue 14 adds (one's sign-ins, the
+// security log and its error state, an error page with its reference) at
+// 1280 and 390 px for people to look at; it runs only when
+// PORTAL_SCREENSHOTS names a directory.
+func TestAccountScreenshots(t *testing.T) {
+	dir := os.Getenv("PORTAL_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set PORTAL_SCREENSHOTS=dir to save screenshots")
+	}
+	s := startAccountsServer(t)
+	// Some history for the log: a failure for an address with no account,
+	// and a locked account.
+	c := e2eClient(t)
+	_, body := e2eGet(t, c, s.url+"/login")
+	tok := formToken(t, body, "/login")
+	e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"ghost@nowhere.example"}, "password": {"anything at all"}})
+	for range store.LockThreshold {
+		e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"buyer@e2e.example"}, "password": {"wrong password!"}})
+	}
+	e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"admin@e2e.example"}, "password": {e2ePassword}})
+
+	ctx := requireBrowser(t)
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx,
+		chromedp.Navigate(s.url+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "admin@e2e.example"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), e2ePassword),
+		chromedp.Click(chromedp.CSS(`main form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.header__who`)),
+	); err != nil {
+		t.Fatalf("sign in in the browser: %v", err)
+	}
+	for name, path := range map[string]string{
+		"sessions": "/account/sessions", "security": "/admin/security", "security-error": "/admin/security?from=2026-02-30",
+		"not-found": "/no-such-page",
+	} {
+		for _, width := range []int64{1280, 390} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(s.url+path)); err != nil {
+				t.Fatal(err)
+			}
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
