@@ -108,6 +108,7 @@ func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	client := s.client(c)
 	if ok, first := s.loginLimit.allow(client.IP); !ok {
+		s.metrics.signIn(store.OutcomeThrottled, false)
 		reqLog(c).Warn("sign-in throttled", "ip", client.IP)
 		if first { // one row per burst, not one per refused request
 			ev := store.SecurityEvent{Kind: store.SecThrottled, IP: client.IP, Device: store.DeviceSummary(client.UserAgent),
@@ -127,6 +128,9 @@ func (s *Server) login(c echo.Context) error {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f, errs)
 	}
 	res, err := s.db.SignIn(ctx, store.SignInAttempt{Email: f.Email, Password: f.Password, Device: s.deviceToken(c.Request()), Client: client})
+	if err == nil || store.ErrorCode(err) == store.EUNAUTHORIZED {
+		s.metrics.signIn(res.Outcome, res.KnownBrowser)
+	}
 	if store.ErrorCode(err) == store.EUNAUTHORIZED {
 		// The account is named by its HMAC, never by the address typed.
 		reqLog(c).Info("sign-in failed", "account", res.Account, "outcome", res.Outcome, "known_browser", res.KnownBrowser, "ip", client.IP)

@@ -10,10 +10,11 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Context keys set by requestID.
+// Context keys set by requestID (and reqLog).
 const (
-	ctxRequestID = "request_id"
-	ctxLogger    = "logger"
+	ctxRequestID  = "request_id"
+	ctxBaseLogger = "base_logger"
+	ctxLogger     = "logger"
 )
 
 // maxRequestIDLen bounds an X-Request-Id taken from a trusted proxy.
@@ -39,7 +40,7 @@ func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 			id = newRequestID()
 		}
 		c.Set(ctxRequestID, id)
-		c.Set(ctxLogger, s.log.With("request_id", id))
+		c.Set(ctxBaseLogger, s.log)
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
 		return next(c)
 	}
@@ -96,10 +97,17 @@ func requestIDOf(c echo.Context) string {
 }
 
 // reqLog returns the logger for the request: the server's structured logger
-// with the request id on every line.
+// with the request id on every line. It is made on first use, as most
+// requests log nothing.
 func reqLog(c echo.Context) *slog.Logger {
 	if l, ok := c.Get(ctxLogger).(*slog.Logger); ok {
 		return l
 	}
-	return slog.Default()
+	base, ok := c.Get(ctxBaseLogger).(*slog.Logger)
+	if !ok {
+		return slog.Default()
+	}
+	l := base.With("request_id", requestIDOf(c))
+	c.Set(ctxLogger, l)
+	return l
 }

@@ -11,8 +11,9 @@ import (
 	"portal/views"
 )
 
-func (s *Server) routes(e *echo.Echo) {
+func (s *Server) addRoutes(e *echo.Echo) {
 	e.Pre(s.requestID)       // first: every answer and log line carries the request id
+	e.Pre(s.observe)         // metrics: every answer, by route and final status
 	e.Pre(s.securityHeaders) // so every answer has them, even a 413 or a redirect
 	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))

@@ -30,6 +30,9 @@ type Config struct {
 	// a burst of LoginBurst attempts, then one per LoginEvery (defaults 10, 6s).
 	LoginBurst int
 	LoginEvery time.Duration
+	// Metrics is the registry the server reports to (NewMetrics); nil makes
+	// one that nobody reads.
+	Metrics *Metrics
 }
 
 // Server holds the handlers' dependencies.
@@ -42,6 +45,10 @@ type Server struct {
 	// sessions and loginLimit belong to accounts (middleware.go).
 	sessions   *store.SessionStore
 	loginLimit *ipLimiter
+	metrics    *Metrics
+	// routes are the registered route patterns, the only route labels of
+	// the request metrics.
+	routes map[string]bool
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -58,7 +65,10 @@ func newServer(ctx context.Context, cfg Config) (*Server, *echo.Echo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: newPageCache(), demo: demo}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(cfg.DB)
+	}
+	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: newPageCache(), demo: demo, metrics: cfg.Metrics, routes: map[string]bool{}}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -70,7 +80,10 @@ func newServer(ctx context.Context, cfg Config) (*Server, *echo.Echo, error) {
 	if err := s.initAccounts(ctx); err != nil {
 		return nil, nil, err
 	}
-	s.routes(e)
+	s.addRoutes(e)
+	for _, r := range e.Routes() {
+		s.routes[r.Path] = true
+	}
 	return s, e, nil
 }
 

@@ -35,6 +35,8 @@ type DB struct {
 	search searchCache
 	// accountKey keys AccountTag (the secrets row 'log_hmac').
 	accountKey []byte
+	// stats are counters for the server's metrics (stats.go).
+	stats dbStats
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -134,7 +136,9 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 
 // write runs fn in one IMMEDIATE transaction on the writer connection.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	start := time.Now()
 	tx, err := db.w.BeginTx(ctx, nil)
+	db.stats.writeWaited(time.Since(start))
 	if err != nil {
 		return err
 	}

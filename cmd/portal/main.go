@@ -23,7 +23,8 @@ import (
 const usage = `portal — Buy connectivity through CCS agreements
 
 Usage:
-  portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...] [-ocid-prefix ocds-demo01]
+  portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...]
+                 [-ocid-prefix ocds-demo01] [-metrics-addr 127.0.0.1:9090]
   portal migrate [-db PATH]
   portal seed    -offerings N [-db PATH]
   portal backup  -to FILE [-db PATH]
@@ -166,6 +167,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // serveConfig is what `portal serve` was asked to do.
 type serveConfig struct {
 	addr, dbPath, ocidPrefix string
+	metricsAddr              string
 	demo, secureCookies      bool
 	trusted                  []*net.IPNet
 }
@@ -178,6 +180,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark cookies Secure and send HSTS (behind a TLS proxy)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is trusted")
 	fs.StringVar(&c.ocidPrefix, "ocid-prefix", "ocds-demo01", "OCDS ocid prefix")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics, apart from the public one (off when empty)")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
@@ -227,14 +230,31 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	metrics := handlers.NewMetrics(db)
 	e, err := handlers.New(ctx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
-		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix})
+		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, Metrics: metrics})
 	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
+	}
+	// Metrics have a listener of their own (for the monitoring network
+	// only), never a route on the public address.
+	var metricsSrv *http.Server
+	if cfg.metricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("-metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		go metricsSrv.Serve(mln)
+		logger.Info("serving metrics", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
 	srv := &http.Server{
 		Handler:           e,
@@ -263,6 +283,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
+	}
+	if metricsSrv != nil {
+		metricsSrv.Shutdown(shutdownCtx)
 	}
 	logger.Info("stopped")
 	return nil
