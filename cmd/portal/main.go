@@ -28,6 +28,8 @@ Usage:
   portal migrate [-db PATH]
   portal seed    -offerings N [-db PATH]
   portal backup  -to FILE [-db PATH]
+  portal check   [-db PATH]
+  portal restore -from FILE [-db PATH]
   portal user    add|passwd|disable ... [-db PATH]
   portal keys    rotate [-db PATH]
   portal help
@@ -37,6 +39,10 @@ Every command takes -db PATH (default data/portal.db).
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		var code exitCode
+		if errors.As(err, &code) {
+			os.Exit(int(code))
+		}
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "portal:", err)
 		}
@@ -58,6 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdSeed(ctx, args[1:], stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, args[1:], stdout, stderr)
+	case "check":
+		return cmdCheck(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "user":
 		return cmdUser(args[1:])
 	case "keys":
@@ -209,6 +219,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// default logger is it too, so a library's stray log line is JSON.
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	slog.SetDefault(logger)
+	// The lock (DB.lock beside the database) keeps a second server, and a
+	// restore, off the database while this one runs.
+	lock, err := store.LockDatabase(cfg.dbPath)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	db, err := store.Open(ctx, cfg.dbPath)
 	if err != nil {
 		return err
