@@ -93,11 +93,17 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes both pools, checkpointing the WAL.
+// Close closes both pools, checkpointing the WAL. The checkpoint does not
+// wait for readers in other processes: Litestream keeps a read transaction
+// open on a replicated database, and waiting for it would only add the busy
+// timeout to every shutdown (the WAL then stays for the next start).
 func (db *DB) Close() error {
 	var errs []error
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
+	}
+	if _, err := db.w.Exec("PRAGMA busy_timeout = 0"); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		errs = append(errs, err)
