@@ -313,6 +313,12 @@ func TestLoginThrottle(t *testing.T) {
 			t.Fatalf("status %d, want 429 and no session", w.Code)
 		}
 	})
+	t.Run("the security log has one row per burst of refusals, not one per refusal", func(t *testing.T) {
+		p, err := env.db.SecurityEvents(t.Context(), store.Operator(), store.SecurityFilter{Kind: store.SecThrottled})
+		if err != nil || p.Total != 1 || p.Events[0].IP != cl.peer {
+			t.Fatalf("throttle rows %+v, %v; want one for %s", p.Events, err, cl.peer)
+		}
+	})
 	t.Run("a changing X-Forwarded-For from an untrusted peer does not reset it", func(t *testing.T) {
 		for i := range 5 {
 			cl.header.Set("X-Forwarded-For", "203.0.113."+strconv.Itoa(i+1))

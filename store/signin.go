@@ -146,7 +146,7 @@ func (db *DB) SignIn(ctx context.Context, a SignInAttempt) (SignInResult, error)
 			if err := recordSecurityEvent(ctx, tx, ev, now); err != nil {
 				return err
 			}
-			locked, err := recordFailure(ctx, tx, id, device, now)
+			locked, err := recordFailure(ctx, tx, id, device, ev, now)
 			if locked {
 				res.Outcome = OutcomeLockedBy
 			}
@@ -226,8 +226,9 @@ func rememberDevice(ctx context.Context, tx *sql.Tx, userID int64, old string, n
 // recordFailure notes a failed sign-in against the device (its hash) or,
 // for "", against the account for unknown browsers, and locks it when this
 // is the LockThreshold-th failure within LockWindow. It reports whether it
-// locked.
-func recordFailure(ctx context.Context, tx *sql.Tx, userID int64, device string, now time.Time) (bool, error) {
+// locked; the lock's log row names the attempt's address and browser (from
+// attempt).
+func recordFailure(ctx context.Context, tx *sql.Tx, userID int64, device string, attempt SecurityEvent, now time.Time) (bool, error) {
 	since := now.Add(-LockWindow).Unix()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE user_id = ? AND device = ? AND at <= ?`, userID, device, since); err != nil {
 		return false, err
@@ -250,13 +251,13 @@ func recordFailure(ctx context.Context, tx *sql.Tx, userID int64, device string,
 		if _, err := tx.ExecContext(ctx, `UPDATE devices SET locked_until = ? WHERE token_hash = ?`, until, device); err != nil {
 			return false, err
 		}
-		return true, recordSecurityEvent(ctx, tx, SecurityEvent{Kind: SecDeviceLocked, UserID: userID,
+		return true, recordSecurityEvent(ctx, tx, SecurityEvent{Kind: SecDeviceLocked, UserID: userID, IP: attempt.IP, Device: attempt.Device,
 			Detail: "5 wrong passwords from a known browser: that browser is kept out for 15 minutes"}, now)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET locked_until = ? WHERE id = ?`, until, userID); err != nil {
 		return false, err
 	}
-	if err := recordSecurityEvent(ctx, tx, SecurityEvent{Kind: SecAccountLocked, UserID: userID,
+	if err := recordSecurityEvent(ctx, tx, SecurityEvent{Kind: SecAccountLocked, UserID: userID, IP: attempt.IP, Device: attempt.Device,
 		Detail: "5 wrong passwords: new browsers are kept out for 15 minutes"}, now); err != nil {
 		return false, err
 	}

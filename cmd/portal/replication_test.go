@@ -15,46 +15,34 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"portal/store"
 )
 
-// lockedBuffer is a bytes.Buffer that a child process and the test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startPortalProcess runs `portal serve args...` as a process of its own
-// (this test binary, as main) and returns it and its URL.
-func startPortalProcess(t *testing.T, args ...string) (*exec.Cmd, string, *lockedBuffer) {
+// startProcess starts cmd with its output kept, kills it when the test
+// ends, and returns its output and a channel closed when it has exited.
+func startProcess(t *testing.T, cmd *exec.Cmd) (stdout, stderr *watchWriter, exited <-chan struct{}) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), asMain+"=1")
-	stdout := newWatchWriter()
-	stderr := &lockedBuffer{}
+	stdout, stderr = newWatchWriter(), newWatchWriter()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	return stdout, stderr, done
+}
+
+// startPortalProcess runs `portal serve args...` as a process of its own
+// (this test binary, as main) and returns it, its URL and its log.
+func startPortalProcess(t *testing.T, args ...string) (*exec.Cmd, string, *watchWriter) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), asMain+"=1")
+	stdout, stderr, exited := startProcess(t, cmd)
 	m, err := stdout.waitFor(bannerURL, exited, 3*time.Minute)
 	if err != nil {
 		t.Fatalf("portal serve: %v\n%s", err, stderr)
@@ -179,14 +167,7 @@ func TestLitestreamReplication(t *testing.T) {
 
 	portal, base, portalLog := startPortalProcess(t, "-demo", "-db", dbPath)
 	ls := exec.Command(bin, "replicate", "-config", config)
-	lsLog := &lockedBuffer{}
-	ls.Stdout, ls.Stderr = lsLog, lsLog
-	if err := ls.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lsDone := make(chan struct{})
-	go func() { ls.Wait(); close(lsDone) }()
-	t.Cleanup(func() { ls.Process.Kill(); <-lsDone })
+	_, lsLog, lsDone := startProcess(t, ls)
 	defer func() {
 		if t.Failed() {
 			t.Logf("litestream:\n%s\nportal:\n%s", lsLog, portalLog)
