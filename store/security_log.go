@@ -263,12 +263,18 @@ func (db *DB) SecurityEvents(ctx context.Context, actor *User, f SecurityFilter)
 func (db *DB) PurgeSecurityEvents(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM security_events WHERE at < ?`, securityCutoff(now).Unix())
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
+		var err error
+		n, err = purgeSecurityEvents(ctx, tx, now)
 		return err
 	})
 	return n, err
+}
+
+// purgeSecurityEvents is PurgeSecurityEvents inside tx.
+func purgeSecurityEvents(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM security_events WHERE at < ?`, securityCutoff(now).Unix())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
