@@ -57,14 +57,14 @@ func (s *Server) adminUsers(c echo.Context) error {
 
 // userForm reads the new-user form.
 func userForm(c echo.Context) store.NewUser {
-	org, _ := strconv.ParseInt(c.FormValue("org"), 10, 64)
+	org, _ := strconv.ParseInt(formValue(c, "org"), 10, 64)
 	return store.NewUser{
-		Name:         c.FormValue("name"),
-		Email:        c.FormValue("email"),
+		Name:         formValue(c, "name"),
+		Email:        formValue(c, "email"),
 		OrgID:        org,
-		Role:         c.FormValue("role"),
-		SupplierSlug: c.FormValue("supplier"),
-		Password:     c.FormValue("password"),
+		Role:         formValue(c, "role"),
+		SupplierSlug: formValue(c, "supplier"),
+		Password:     formValue(c, "password"),
 	}
 }
 
@@ -140,7 +140,7 @@ func (s *Server) adminNewOrg(c echo.Context) error {
 }
 
 func (s *Server) adminCreateOrg(c echo.Context) error {
-	n := store.NewOrganisation{Name: c.FormValue("name"), Type: c.FormValue("type"), Identifier: strings.TrimSpace(c.FormValue("identifier"))}
+	n := store.NewOrganisation{Name: formValue(c, "name"), Type: formValue(c, "type"), Identifier: strings.TrimSpace(formValue(c, "identifier"))}
 	o, err := s.db.CreateOrganisation(c.Request().Context(), currentUser(c), n)
 	if store.ErrorCode(err) == store.EINVALID {
 		return s.renderOrgForm(c, http.StatusUnprocessableEntity, n, store.ErrorFields(err))

@@ -27,7 +27,6 @@ func (s *Server) accountRoutes(e *echo.Echo) {
 
 // Limits on the sign-in form; anything longer is refused before hashing.
 const (
-	maxEmailLen    = 254
 	maxPasswordLen = 1024 // bytes
 	maxNextLen     = 2048
 )
@@ -47,12 +46,11 @@ func parseLoginForm(v url.Values) (loginForm, []store.FieldError) {
 		f.Next = next
 	}
 	var errs []store.FieldError
-	switch {
-	case f.Email == "":
-		errs = append(errs, store.FieldError{Field: "email", Message: "Enter your email address"})
-	case len(f.Email) > maxEmailLen || !utf8.ValidString(f.Email):
-		errs = append(errs, store.FieldError{Field: "email", Message: "Enter an email address of 254 characters or fewer"})
-		f.Email = ""
+	email := store.EmailText
+	email.Empty = "Enter your email address"
+	if _, fe := email.Check(f.Email); fe != nil {
+		errs = append(errs, *fe)
+		f.Email = "" // what was refused is not shown again
 	}
 	switch {
 	case f.Password == "":
@@ -119,11 +117,7 @@ func (s *Server) login(c echo.Context) error {
 		}
 		return echo.NewHTTPError(http.StatusTooManyRequests, "There have been too many attempts to sign in from your network. Wait a minute and try again.")
 	}
-	params, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
-	}
-	f, errs := parseLoginForm(params)
+	f, errs := parseLoginForm(formValues(c))
 	if errs != nil {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f, errs)
 	}

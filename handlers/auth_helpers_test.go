@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -26,19 +27,21 @@ const testPassword = "correct horse battery"
 // authEnv is a server over a fresh database holding the demo catalogue and
 // one account per role, in organisations that do not clash with demo data.
 type authEnv struct {
-	t     *testing.T
-	e     *echo.Echo
-	db    *store.DB
-	logs  *testLog
-	orgs  map[string]store.Organisation // north, east, ccs, supplier
-	users map[string]store.User         // buyer, buyer2, reviewer, supplier, admin
+	t      *testing.T
+	e      *echo.Echo
+	db     *store.DB
+	dbPath string
+	logs   *testLog
+	orgs   map[string]store.Organisation // north, east, ccs, supplier
+	users  map[string]store.User         // buyer, buyer2, reviewer, supplier, admin
 }
 
 func newAuthEnv(t *testing.T, configure ...func(*Config)) *authEnv {
 	t.Helper()
 	store.UseTestPasswordParams()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
+	path := filepath.Join(t.TempDir(), "portal.db")
+	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,13 +54,17 @@ func newAuthEnv(t *testing.T, configure ...func(*Config)) *authEnv {
 	for _, f := range configure {
 		f(&cfg)
 	}
+	// Background work stops, and is waited for, before the database closes
+	// (cleanups run last registered first).
+	var background sync.WaitGroup
+	cfg.Background = &background
 	sctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
+	t.Cleanup(func() { cancel(); background.Wait() })
 	e, err := New(sctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &authEnv{t: t, e: e, db: db, logs: logs, orgs: map[string]store.Organisation{}, users: map[string]store.User{}}
+	env := &authEnv{t: t, e: e, db: db, dbPath: path, logs: logs, orgs: map[string]store.Organisation{}, users: map[string]store.User{}}
 	op := store.Operator()
 	for key, n := range map[string]store.NewOrganisation{
 		"north":    {Name: "Testshire County Council", Type: store.OrgCountyCouncil, Identifier: "GB-LAC-E10000001"},

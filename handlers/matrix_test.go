@@ -149,7 +149,7 @@ func basketFixture(t *testing.T, env *authEnv, key string, quote bool) (basket, 
 	}
 	if quote {
 		req := store.RequirementsForm{Need: "Mobiles for social workers", Budget: "50000", Sites: "3",
-			RequiredBy: env.db.Now().AddDate(0, 2, 0).Format(time.DateOnly), WeightPrice: "60", WeightQuality: "30", WeightSocial: "10",
+			RequiredBy: store.DateInput{ISO: env.db.Now().AddDate(0, 2, 0).Format(time.DateOnly)}, WeightPrice: "60", WeightQuality: "30", WeightSocial: "10",
 			Version: strconv.FormatInt(full.Version, 10)}
 		if err := env.db.SetRequirements(ctx, &u, b.ID, req); err != nil {
 			t.Fatalf("requirements fixture: %v", err)

@@ -41,6 +41,9 @@ type Metrics struct {
 	signIns   *prometheus.CounterVec
 	locks     *prometheus.CounterVec
 	writeWait prometheus.Histogram
+	sweeps    *prometheus.CounterVec
+	swept     *prometheus.CounterVec
+	lastSweep prometheus.Gauge
 }
 
 // NewMetrics makes the registry with the Go runtime and process series, the
@@ -69,6 +72,18 @@ func NewMetrics(db *store.DB) *Metrics {
 		Help:    "Time each write transaction waited for the one SQLite writer (the queue in Go and SQLite's write lock).",
 		Buckets: []float64{.0001, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	})
+	m.sweeps = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "portal_sweeper_job_runs_total",
+		Help: "Sweeper job runs by job and result (ok, error).",
+	}, []string{"job", "result"})
+	m.swept = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "portal_sweeper_changes_total",
+		Help: "Changes the sweeper's jobs made (quotes expired, security-log rows deleted, …), by job.",
+	}, []string{"job"})
+	m.lastSweep = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "portal_sweeper_last_run_timestamp_seconds",
+		Help: "When the sweeper last finished a run (Unix time); 0 before the first.",
+	})
 	for _, outcome := range []string{store.OutcomeOK, store.OutcomeFailed, store.OutcomeLocked, store.OutcomeLockedBy, store.OutcomeThrottled} {
 		m.signIns.WithLabelValues(outcome) // every outcome shows, at 0, from the start
 	}
@@ -77,7 +92,7 @@ func NewMetrics(db *store.DB) *Metrics {
 	m.Register(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.latency, m.signIns, m.locks, m.writeWait,
+		m.requests, m.latency, m.signIns, m.locks, m.writeWait, m.sweeps, m.swept, m.lastSweep,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "portal_search_index_builds_total",
 			Help: "Catalogue search index (re)builds: one per catalogue version searched.",
@@ -99,6 +114,20 @@ func (m *Metrics) Register(cs ...prometheus.Collector) { m.Registry.MustRegister
 // -metrics-addr listener only.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// SweeperRan counts a sweeper run's jobs, their results and changes; it is
+// the sweeper's OnRun (store.SweeperConfig).
+func (m *Metrics) SweeperRan(results []store.SweepResult) {
+	for _, r := range results {
+		result := "ok"
+		if r.Err != nil {
+			result = "error"
+		}
+		m.sweeps.WithLabelValues(r.Job, result).Inc()
+		m.swept.WithLabelValues(r.Job).Add(float64(r.Changed))
+	}
+	m.lastSweep.SetToCurrentTime()
 }
 
 // signIn counts a sign-in attempt's outcome, and the lock it caused.

@@ -43,7 +43,7 @@ func (s *Server) initAccounts(ctx context.Context) error {
 		burst = defaultLoginBurst
 	}
 	s.loginLimit = newIPLimiter(rate.Every(every), burst)
-	go s.maintainSessions(ctx)
+	s.background(func() { s.maintainSessions(ctx) })
 	return nil
 }
 

@@ -155,7 +155,7 @@ func statusText(status int, m any) (title, msg string) {
 	case http.StatusTooManyRequests:
 		return "Too many attempts", firstNonEmpty(detail, "Wait a few minutes and try again.")
 	case http.StatusRequestEntityTooLarge:
-		return "The form was too large", "Send less data and try again."
+		return "The form was too large", firstNonEmpty(detail, "Send less data and try again.")
 	case http.StatusConflict:
 		return "Someone else changed this", firstNonEmpty(detail, "Reload the page and try again.")
 	case http.StatusUnauthorized:

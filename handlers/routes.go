@@ -21,7 +21,7 @@ func (s *Server) addRoutes(e *echo.Echo) {
 		reqLog(c).Error("panic", "err", err, "stack", string(stack))
 		return err
 	}}))
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(readBody) // before the CSRF check, which reads _csrf from the body it parses
 	e.Use(s.loadSession, s.rejectCrossSite, s.csrf)
 
 	e.GET("/healthz", s.healthz)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -33,6 +34,11 @@ type Config struct {
 	// Metrics is the registry the server reports to (NewMetrics); nil makes
 	// one that nobody reads.
 	Metrics *Metrics
+	// Background counts the server's background goroutines (session
+	// maintenance). They start from the context given to New and return
+	// once it is done; wait on Background before closing the database.
+	// When nil, they are not counted (but still stop with the context).
+	Background *sync.WaitGroup
 }
 
 // Server holds the handlers' dependencies.
@@ -95,6 +101,16 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// background runs fn in a goroutine counted by cfg.Background; fn must
+// return once the context given to New is done.
+func (s *Server) background(fn func()) {
+	if wg := s.cfg.Background; wg != nil {
+		wg.Go(fn)
+		return
+	}
+	go fn()
+}
+
 // ipExtractor never trusts a client-supplied header unless the direct peer
 // is one of the configured proxies (Echo's defaults trust X-Forwarded-For
 // and X-Real-IP from anyone).
@@ -117,7 +133,7 @@ func (s *Server) isHTTPS(r *http.Request) bool {
 
 func (s *Server) healthz(c echo.Context) error {
 	if err := s.db.Ping(c.Request().Context()); err != nil {
-		s.log.Error("health check failed", "err", err)
+		reqLog(c).Error("health check failed", "err", err)
 		return c.String(http.StatusServiceUnavailable, "database unavailable")
 	}
 	return c.String(http.StatusOK, "ok")

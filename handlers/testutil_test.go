@@ -63,8 +63,12 @@ func newTestServerWith(t testing.TB, configure ...func(*Config)) (*echo.Echo, *s
 	for _, f := range configure {
 		f(&cfg)
 	}
+	// Background work stops, and is waited for, before the database closes
+	// (cleanups run last registered first).
+	var background sync.WaitGroup
+	cfg.Background = &background
 	sctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
+	t.Cleanup(func() { cancel(); background.Wait() })
 	e, err := New(sctx, cfg)
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)

@@ -7,7 +7,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Organisation types (issue 3).
@@ -93,7 +92,8 @@ func (o Organisation) TypeLabel() string { return OrgTypeLabel(o.Type) }
 
 // Operator is the actor for the command line, which runs with the rights of
 // an admin who belongs to no organisation.
-func Operator() *User { return &User{Name: "command line", Role: RoleAdmin, Active: true} }
+// In the audit trail it is the system, named with the operating-system user.
+func Operator() *User { return &User{Name: CommandLineName(), Role: RoleAdmin, Active: true} }
 
 func requireAdmin(actor *User) error {
 	if !actor.Is(RoleAdmin) {
@@ -116,17 +116,14 @@ type NewOrganisation struct {
 // Validate returns the invalid fields in form order, or nil.
 func (n NewOrganisation) Validate() []FieldError {
 	var errs []FieldError
-	switch name := strings.TrimSpace(n.Name); {
-	case name == "":
-		errs = append(errs, FieldError{"name", "Enter the organisation’s name"})
-	case utf8.RuneCountInString(name) > 200:
-		errs = append(errs, FieldError{"name", "Name must be 200 characters or fewer"})
+	if _, fe := OrgNameText.Check(n.Name); fe != nil {
+		errs = append(errs, *fe)
 	}
 	if !validChoice(OrgTypes, n.Type) {
 		errs = append(errs, FieldError{"type", "Select the type of organisation"})
 	}
-	if utf8.RuneCountInString(strings.TrimSpace(n.Identifier)) > 100 {
-		errs = append(errs, FieldError{"identifier", "Identifier must be 100 characters or fewer"})
+	if _, fe := IdentifierText.Check(n.Identifier); fe != nil {
+		errs = append(errs, *fe)
 	}
 	return errs
 }
@@ -138,9 +135,13 @@ func (db *DB) CreateOrganisation(ctx context.Context, actor *User, n NewOrganisa
 	}
 	var o Organisation
 	err := db.write(ctx, func(tx *sql.Tx) error {
+		now := db.Now()
 		var err error
-		o, err = createOrganisation(ctx, tx, n, db.Now())
-		return err
+		if o, err = createOrganisation(ctx, tx, n, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditEvent{At: now, Actor: ActorOf(actor), Subject: Subject{SubjectOrganisation, o.ID}, OrgID: o.ID,
+			Action: ActionCreateOrganisation, To: "active", Details: Details{"name": o.Name, "type": o.Type, "identifier": o.Identifier}})
 	})
 	return o, err
 }
@@ -252,18 +253,15 @@ func (db *DB) SetOrganisationActive(ctx context.Context, actor *User, id int64, 
 	}
 	var o Organisation
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE organisations SET active = ? WHERE id = ?`, active, id)
-		if err != nil {
+		if err := setActive(ctx, tx, actor, Subject{SubjectOrganisation, id}, active, db.Now()); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return Errorf(ENOTFOUND, "Organisation not found.")
 		}
 		if !active {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE org_id = ?)`, id); err != nil {
 				return err
 			}
 		}
+		var err error
 		o, err = scanOrg(tx.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organisations o WHERE o.id = ?`, id))
 		return err
 	})
@@ -285,11 +283,8 @@ type NewUser struct {
 // CreateUser.
 func (n NewUser) Validate() []FieldError {
 	var errs []FieldError
-	switch name := strings.TrimSpace(n.Name); {
-	case name == "":
-		errs = append(errs, FieldError{"name", "Enter the person’s full name"})
-	case utf8.RuneCountInString(name) > 200:
-		errs = append(errs, FieldError{"name", "Name must be 200 characters or fewer"})
+	if _, fe := PersonNameText.Check(n.Name); fe != nil {
+		errs = append(errs, *fe)
 	}
 	if fe := checkEmail("email", n.Email); fe != nil {
 		errs = append(errs, *fe)
@@ -309,10 +304,10 @@ func (n NewUser) Validate() []FieldError {
 }
 
 func checkEmail(field, email string) *FieldError {
-	e := NormaliseEmail(email)
-	if e == "" {
-		return &FieldError{field, "Enter an email address"}
+	if _, fe := EmailText.For(field).Check(email); fe != nil {
+		return fe
 	}
+	e := NormaliseEmail(email)
 	a, err := mail.ParseAddress(e)
 	if err != nil || a.Address != e || len(e) > 254 || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
 		return &FieldError{field, "Enter an email address in the correct format, like name@example.gov.uk"}
@@ -337,14 +332,52 @@ func (db *DB) CreateUser(ctx context.Context, actor *User, n NewUser) (User, err
 	}
 	var u User
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		id, err := createUserChecked(ctx, tx, n, hash, db.Now(), errs)
+		now := db.Now()
+		id, err := createUserChecked(ctx, tx, n, hash, now, errs)
 		if err != nil {
 			return err
 		}
-		u, err = userByID(ctx, tx, id)
-		return err
+		if u, err = userByID(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditEvent{At: now, Actor: ActorOf(actor), Subject: Subject{SubjectUser, id}, OrgID: u.OrgID,
+			Action: ActionCreateUser, To: "active", Details: Details{"name": u.Name, "email": u.Email, "role": u.Role, "supplier": u.SupplierSlug}})
 	})
 	return u, err
+}
+
+// setActive enables or disables a user or an organisation (the subject),
+// recording it in the audit trail; an unknown one is ENOTFOUND.
+func setActive(ctx context.Context, tx *sql.Tx, actor *User, s Subject, active bool, now time.Time) error {
+	table, orgCol, missing, enable, disable := "users", "org_id", "User not found.", ActionEnableUser, ActionDisableUser
+	if s.Kind == SubjectOrganisation {
+		table, orgCol, missing, enable, disable = "organisations", "id", "Organisation not found.", ActionEnableOrganisation, ActionDisableOrganisation
+	}
+	action := enable
+	if !active {
+		action = disable
+	}
+	var was bool
+	var orgID int64
+	err := tx.QueryRowContext(ctx, `SELECT active, `+orgCol+` FROM `+table+` WHERE id = ?`, s.ID).Scan(&was, &orgID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Errorf(ENOTFOUND, "%s", missing)
+	} else if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET active = ? WHERE id = ?`, active, s.ID); err != nil {
+		return err
+	}
+	return audit(ctx, tx, AuditEvent{At: now, Actor: ActorOf(actor), Subject: s, OrgID: orgID,
+		Action: action, From: activeState(was), To: activeState(active)})
+}
+
+// activeState names an account's or organisation's state in the audit trail.
+func activeState(active bool) string {
+	if active {
+		return "active"
+	}
+	return "disabled"
 }
 
 // createUser checks the rules that need the database and inserts the user
@@ -528,18 +561,15 @@ func (db *DB) SetUserActive(ctx context.Context, actor *User, id int64, active b
 	}
 	var u User
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET active = ? WHERE id = ?`, active, id)
-		if err != nil {
+		if err := setActive(ctx, tx, actor, Subject{SubjectUser, id}, active, db.Now()); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return Errorf(ENOTFOUND, "User not found.")
 		}
 		if !active {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
 				return err
 			}
 		}
+		var err error
 		u, err = userByID(ctx, tx, id)
 		return err
 	})
@@ -568,11 +598,15 @@ func (db *DB) SetPassword(ctx context.Context, actor *User, email, password stri
 		return err
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
-		var id int64
-		err := tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?, locked_until = 0 WHERE email = ? RETURNING id`, hash, NormaliseEmail(email)).Scan(&id)
+		var id, orgID int64
+		err := tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?, locked_until = 0 WHERE email = ? RETURNING id, org_id`, hash, NormaliseEmail(email)).Scan(&id, &orgID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Errorf(ENOTFOUND, "No account has the email address %s.", NormaliseEmail(email))
 		} else if err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, AuditEvent{At: db.Now(), Actor: ActorOf(actor), Subject: Subject{SubjectUser, id}, OrgID: orgID,
+			Action: ActionSetPassword}); err != nil {
 			return err
 		}
 		// The old password's sessions end, and so does every browser's

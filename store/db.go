@@ -29,8 +29,8 @@ var migrations embed.FS
 type DB struct {
 	w, r *sql.DB
 	path string
-	// stmts are the hot write-path statements, prepared on the writer.
-	stmts map[string]*sql.Stmt
+	// stmts are the basket write path's statements, prepared on the writer.
+	stmts *stmts
 	// search caches the catalogue index and results by catalogue version.
 	search searchCache
 	// accountKey keys AccountTag (the secrets row 'log_hmac').
@@ -71,7 +71,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	db := &DB{w: w, path: path, Now: time.Now}
+	db := &DB{w: w, path: path, stmts: newStmts(), Now: time.Now}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -80,7 +80,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	db.stmts = prepareStmts(ctx, w, hotQueries)
+	db.stmts = prepareStmts(ctx, w)
 	r, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
@@ -102,6 +102,7 @@ func (db *DB) Close() error {
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
+	db.stmts.close()
 	if _, err := db.w.Exec("PRAGMA busy_timeout = 0"); err != nil {
 		errs = append(errs, err)
 	}

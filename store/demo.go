@@ -36,7 +36,7 @@ func (db *DB) LoadDemo(ctx context.Context, password string) (loaded bool, err e
 			return err
 		}
 		// Northshire's approved quote history; needs the demo accounts.
-		if err := loadDemoQuotes(ctx, tx); err != nil {
+		if err := loadDemoQuotes(ctx, tx, db.stmts); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE meta SET value = 1 WHERE key = 'demo'"); err != nil {

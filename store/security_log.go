@@ -138,6 +138,12 @@ type SecurityFilter struct {
 	Page  string // 1-based
 }
 
+// The security log's text filters (optional; the one validator's rules).
+var (
+	securityEmailText = Text{Field: "email", Label: "Email address", Max: MaxEmail}
+	securityIPText    = Text{Field: "ip", Label: "IP address", Max: 64}
+)
+
 // SecurityPageSize is how many events a page of the log shows.
 const SecurityPageSize = 50
 
@@ -155,11 +161,11 @@ func (f SecurityFilter) Validate() []FieldError {
 	if f.Kind != "" && !validChoice(SecurityKinds, f.Kind) {
 		errs = append(errs, FieldError{"kind", "Choose an event from the list"})
 	}
-	if len(f.Email) > 254 {
-		errs = append(errs, FieldError{"email", "Email address must be 254 characters or fewer"})
+	if _, fe := securityEmailText.Check(f.Email); fe != nil {
+		errs = append(errs, *fe)
 	}
-	if len(f.IP) > 64 {
-		errs = append(errs, FieldError{"ip", "Address must be 64 characters or fewer"})
+	if _, fe := securityIPText.Check(f.IP); fe != nil {
+		errs = append(errs, *fe)
 	}
 	from, errFrom := parseFilterDate(f.From)
 	if errFrom != nil {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -249,13 +251,13 @@ func TestSecurityEventsFiltersAndPurge(t *testing.T) {
 		})
 	}
 	t.Run("bad filters are field errors", func(t *testing.T) {
-		_, err := db.SecurityEvents(ctx, Operator(), SecurityFilter{Kind: "nope", From: "2026-02-30", To: "yesterday", Page: "0"})
+		_, err := db.SecurityEvents(ctx, Operator(), SecurityFilter{Kind: "nope", Email: "a\x00b@example.gov.uk", IP: "192.0.2.1\u202e", From: "2026-02-30", To: "yesterday", Page: "0"})
 		var fields []string
 		for _, f := range ErrorFields(err) {
 			fields = append(fields, f.Field)
 		}
-		if strings.Join(fields, ",") != "kind,from,to,page" {
-			t.Fatalf("fields %v, want kind,from,to,page", fields)
+		if strings.Join(fields, ",") != "kind,email,ip,from,to,page" {
+			t.Fatalf("fields %v, want kind,email,ip,from,to,page", fields)
 		}
 	})
 	t.Run("admins only", func(t *testing.T) {
@@ -280,4 +282,60 @@ func TestSecurityEventsFiltersAndPurge(t *testing.T) {
 			t.Fatalf("a second purge deleted %d rows", n)
 		}
 	})
+}
+
+// TestSweeperPurgesTheSecurityLog: the server's sweeper deletes security-log
+// rows more than a year old on its own, at the time the injected clock says
+// (PRODUCT.md §5: kept for one year), and keeps younger ones.
+func TestSweeperPurgesTheSecurityLog(t *testing.T) {
+	db, _ := openAccountsDB(t)
+	a := seedAccounts(t, db)
+	clock := NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	db.Now = clock.Now
+	attempt(t, db, a.buyer.Email, testPassword, "") // 2 March 2026, 09:00
+	clock.Set(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
+	attempt(t, db, a.admin.Email, testPassword, "") // 3 March 2026, 09:00
+	emails := func() []string {
+		p, err := db.SecurityEvents(context.Background(), Operator(), SecurityFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range p.Events {
+			out = append(out, e.Email)
+		}
+		return out
+	}
+
+	// The server starts an hour before the first row is a year old.
+	clock.Set(time.Date(2027, 3, 2, 8, 0, 0, 0, time.UTC))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db.RunSweeper(ctx, SweeperConfig{Interval: 24 * time.Hour, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	}()
+	defer func() { cancel(); <-done }()
+	wait := func() time.Time {
+		t.Helper()
+		select {
+		case at := <-clock.Waits():
+			return at
+		case <-time.After(time.Minute):
+			t.Fatal("the sweeper did not finish its run within a minute")
+			return time.Time{}
+		}
+	}
+	wake := wait()
+	if got := emails(); strings.Join(got, ",") != a.admin.Email+","+a.buyer.Email {
+		t.Fatalf("after the start-up run: %v, want both rows (neither is a year old)", got)
+	}
+	if want := time.Date(2027, 3, 3, 0, 0, 0, 0, time.UTC); !wake.Equal(want) {
+		t.Fatalf("next run at %s, want UK midnight %s", wake.UTC(), want)
+	}
+	clock.Set(wake) // midnight: the 2 March 2026 row is now over a year old
+	wait()
+	if got := emails(); strings.Join(got, ",") != a.admin.Email {
+		t.Fatalf("after the midnight run: %v, want only the row of 3 March 2026", got)
+	}
 }

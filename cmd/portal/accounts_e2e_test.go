@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -20,57 +19,45 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/chromedp"
 
-	"portal/handlers"
 	"portal/store"
 )
 
 const e2ePassword = "e2e password long enough"
 
-// accountsServer serves the portal on a loopback port over a fresh database
-// with the demo catalogue plus an admin and a buyer of its own.
-type accountsServer struct {
-	url string
-	db  *store.DB
-	org store.Organisation // the buyer's organisation
-}
-
-func startAccountsServer(t *testing.T) *accountsServer {
-	t.Helper()
-	store.UseTestPasswordParams()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.LoadDemo(ctx, store.DemoPasswordDefault); err != nil {
-		t.Fatal(err)
-	}
+// addE2EAccounts adds an admin and a buyer, in organisations of their own,
+// to a portal's database (withPrepare).
+func addE2EAccounts(ctx context.Context, db *store.DB) error {
 	op := store.Operator()
-	council, err := db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: "E2E County Council", Type: store.OrgCountyCouncil, Identifier: "GB-LAC-E10000002"})
+	council, err := db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: e2eCouncil, Type: store.OrgCountyCouncil, Identifier: "GB-LAC-E10000002"})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	ccs, err := db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: "E2E Commercial Service", Type: store.OrgCCS})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for _, u := range []store.NewUser{
 		{Name: "Eve Admin", Email: "admin@e2e.example", OrgID: ccs.ID, Role: store.RoleAdmin, Password: e2ePassword},
 		{Name: "Ed Buyer", Email: "buyer@e2e.example", OrgID: council.ID, Role: store.RoleBuyer, Password: e2ePassword},
 	} {
 		if _, err := db.CreateUser(ctx, op, u); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
-	e, err := handlers.New(ctx, handlers.Config{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return nil
+}
+
+// e2eCouncil is the organisation of addE2EAccounts' buyer.
+const e2eCouncil = "E2E County Council"
+
+// e2eOrg is the buyer's organisation of addE2EAccounts.
+func e2eOrg(t *testing.T, p *testPortal) store.Organisation {
+	t.Helper()
+	o, err := p.db.OrganisationByName(context.Background(), e2eCouncil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return &accountsServer{url: srv.URL, db: db, org: council}
+	return o
 }
 
 // e2eClient keeps cookies and does not follow redirects.
@@ -116,7 +103,7 @@ func formToken(t *testing.T, body []byte, action string) string {
 }
 
 func TestAccountsOverHTTP(t *testing.T) {
-	s := startAccountsServer(t)
+	s := startPortal(t, withDemo(), withPrepare(addE2EAccounts))
 	c := e2eClient(t)
 	resp, _ := e2eGet(t, c, s.url+"/admin/users")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2Fadmin%2Fusers" {
@@ -146,7 +133,7 @@ func TestAccountsOverHTTP(t *testing.T) {
 }
 
 func TestDemoAccountsSignIn(t *testing.T) {
-	s := startAccountsServer(t)
+	s := startPortal(t, withDemo(), withPrepare(addE2EAccounts))
 	for _, a := range store.DemoAccounts {
 		c := e2eClient(t)
 		_, body := e2eGet(t, c, s.url+"/login")
@@ -331,7 +318,7 @@ func TestKeysRotateCommand(t *testing.T) {
 // TestAccountPagesAccessible scans the sign-in and admin pages, in normal and
 // error states, with axe-core, and validates their HTML.
 func TestAccountPagesAccessible(t *testing.T) {
-	s := startAccountsServer(t)
+	s := startPortal(t, withDemo(), withPrepare(addE2EAccounts))
 
 	// HTML validation over plain HTTP.
 	pages := map[string][]byte{}
@@ -342,7 +329,7 @@ func TestAccountPagesAccessible(t *testing.T) {
 	_, pages["login-error"] = e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {""}, "password": {""}})
 	_, pages["login-failed"] = e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"admin@e2e.example"}, "password": {"nope"}})
 	e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"admin@e2e.example"}, "password": {e2ePassword}})
-	adminPaths := []string{"/admin", "/admin/users", "/admin/users/new", "/admin/organisations", "/admin/organisations/new", "/organisations/" + strconv.FormatInt(s.org.ID, 10),
+	adminPaths := []string{"/admin", "/admin/users", "/admin/users/new", "/admin/organisations", "/admin/organisations/new", "/organisations/" + strconv.FormatInt(e2eOrg(t, s).ID, 10),
 		"/admin/security", "/account/sessions"}
 	for _, p := range adminPaths {
 		resp, b := e2eGet(t, c, s.url+p)

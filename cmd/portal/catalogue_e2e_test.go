@@ -175,11 +175,7 @@ func TestGracefulShutdown(t *testing.T) {
 	wantRows, lastSlug := res.Total, res.Offerings[res.Total-1].Slug
 	db.Close()
 
-	p, err := launchPortal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.stop() })
+	p := startPortal(t, withDB(path))
 	addr := strings.TrimPrefix(p.url, "http://")
 	conn, err := smallWindowDialer().Dial("tcp", addr)
 	if err != nil {

@@ -148,7 +148,7 @@ func TestCheckCommand(t *testing.T) {
 func TestBackupRestoreDrill(t *testing.T) {
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "portal.db")
-	p, err := launchPortal(dbPath, "-demo")
+	p, err := launchPortal(withDB(dbPath), withDemo())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,11 +215,7 @@ func TestBackupRestoreDrill(t *testing.T) {
 	}
 
 	// The restored database serves: the demo buyer signs in.
-	p2, err := launchPortal(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p2.stop()
+	p2 := startPortal(t, withDB(dbPath))
 	c := e2eClient(t)
 	_, body := e2eGet(t, c, p2.url+"/login")
 	resp, _ := e2ePost(t, c, p2.url+"/login", url.Values{"_csrf": {formToken(t, body, "/login")}, "email": {"buyer@northshire.example"}, "password": {store.DemoPasswordDefault}})

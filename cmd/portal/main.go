@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,7 +25,7 @@ const usage = `portal — Buy connectivity through CCS agreements
 
 Usage:
   portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...]
-                 [-ocid-prefix ocds-demo01] [-metrics-addr 127.0.0.1:9090]
+                 [-ocid-prefix ocds-demo01] [-sweep-interval 5m] [-metrics-addr 127.0.0.1:9090]
   portal migrate [-db PATH]
   portal seed    -offerings N [-db PATH]
   portal backup  -to FILE [-db PATH]
@@ -180,6 +181,7 @@ type serveConfig struct {
 	metricsAddr              string
 	demo, secureCookies      bool
 	trusted                  []*net.IPNet
+	sweepInterval            time.Duration
 }
 
 func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
@@ -190,9 +192,15 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark cookies Secure and send HSTS (behind a TLS proxy)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is trusted")
 	fs.StringVar(&c.ocidPrefix, "ocid-prefix", "ocds-demo01", "OCDS ocid prefix")
+	fs.DurationVar(&c.sweepInterval, "sweep-interval", store.DefaultSweepInterval, "how often the sweeper runs time-based changes, besides each UK midnight")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics, apart from the public one (off when empty)")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
+	}
+	if c.sweepInterval < time.Second {
+		fmt.Fprintf(stderr, "portal serve: -sweep-interval must be at least 1s, like 5m\n")
+		fs.Usage()
+		return c, flag.ErrHelp
 	}
 	c.dbPath = *dbPath
 	for _, p := range strings.Split(*proxies, ",") {
@@ -215,9 +223,32 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	return serve(ctx, cfg, serveHooks{stdout: stdout, stderr: stderr})
+}
+
+// serveHooks is what runs `portal serve` besides its flags: where it writes,
+// and, for tests, a clock and a look at the server once it listens.
+type serveHooks struct {
+	stdout, stderr io.Writer
+	// clock, when set, is the business clock (DB.Now) and wakes the sweeper.
+	clock store.Clock
+	// prepare runs on the opened database before the server starts (tests
+	// add their accounts and data here).
+	prepare func(context.Context, *store.DB) error
+	// listening is called once the server listens, with its URL and database.
+	listening func(url string, db *store.DB)
+}
+
+// serve runs the portal until ctx is done or a SIGINT or SIGTERM arrives:
+// it finishes the requests in flight, then stops the background work (the
+// sweeper, session maintenance) and waits for it, and only then closes the
+// database.
+func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	// One structured (JSON) logger for everything the server writes; the
 	// default logger is it too, so a library's stray log line is JSON.
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	logger := slog.New(slog.NewJSONHandler(h.stderr, nil))
 	slog.SetDefault(logger)
 	// The lock (DB.lock beside the database) keeps a second server, and a
 	// restore, off the database while this one runs.
@@ -231,6 +262,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
+	clock := h.clock
+	if clock == nil {
+		clock = store.SystemClock{}
+	} else {
+		db.Now = clock.Now
+	}
 	password := os.Getenv("PORTAL_DEMO_PASSWORD")
 	if password == "" {
 		password = store.DemoPasswordDefault
@@ -242,17 +279,32 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		logger.Info("demo data", "loaded", loaded, "db", cfg.dbPath)
 	}
+	if h.prepare != nil {
+		if err := h.prepare(ctx, db); err != nil {
+			return err
+		}
+	}
 	// The demo sign-ins exist only where the demo data was loaded, now or before.
 	demo, err := db.HasDemoData(ctx)
 	if err != nil {
 		return err
 	}
+
+	// Background work starts from the shutdown context and is waited for
+	// before the database closes (the deferred Close runs after this).
+	var background sync.WaitGroup
+	defer background.Wait()
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
 	metrics := handlers.NewMetrics(db)
-	e, err := handlers.New(ctx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
-		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, Metrics: metrics})
+	e, err := handlers.New(bgCtx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
+		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, Background: &background, Metrics: metrics})
 	if err != nil {
 		return err
 	}
+	background.Go(func() {
+		db.RunSweeper(bgCtx, store.SweeperConfig{Interval: cfg.sweepInterval, Clock: clock, Log: logger, OnRun: metrics.SweeperRan})
+	})
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -283,11 +335,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	url := "http://" + ln.Addr().String()
-	printBanner(stdout, url, demo, password)
+	printBanner(h.stdout, url, demo, password)
 	logger.Info("serving", "url", url, "db", cfg.dbPath)
+	if h.listening != nil {
+		h.listening(url, db)
+	}
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -304,6 +357,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if metricsSrv != nil {
 		metricsSrv.Shutdown(shutdownCtx)
 	}
+	stopBackground()
+	background.Wait()
 	logger.Info("stopped")
 	return nil
 }

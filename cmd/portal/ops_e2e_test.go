@@ -43,7 +43,7 @@ func checkJSONLog(t *testing.T, stderr string) []map[string]any {
 // TestServerLogIsJSON: everything `portal serve` writes to standard error is
 // structured, including the answers to bad requests and a forged sign-in.
 func TestServerLogIsJSON(t *testing.T) {
-	p, err := launchPortal(filepath.Join(t.TempDir(), "portal.db"))
+	p, err := launchPortal()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestAccountScreenshots(t *testing.T) {
 	if dir == "" {
 		t.Skip("set PORTAL_SCREENSHOTS=dir to save screenshots")
 	}
-	s := startAccountsServer(t)
+	s := startPortal(t, withDemo(), withPrepare(addE2EAccounts))
 	// Some history for the log: a failure for an address with no account,
 	// and a locked account.
 	c := e2eClient(t)
@@ -129,17 +129,18 @@ var metricsURL = regexp.MustCompile(`"msg":"serving metrics","url":"(http://[0-9
 // TestMetrics scrapes -metrics-addr after some traffic and finds the series
 // issue 14 asks for; the public address has no /metrics.
 func TestMetrics(t *testing.T) {
-	dir := t.TempDir()
-	p, err := launchPortal(filepath.Join(dir, "portal.db"), "-demo", "-metrics-addr", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.stop()
+	clock := store.NewManualClock(time.Now())
+	p := startPortal(t, withDemo(), withClock(clock), func(c *serveConfig, _ *serveHooks) { c.metricsAddr = "127.0.0.1:0" })
 	m, err := p.stderr.waitFor(metricsURL, p.done, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	scrapeURL := m[1]
+	select { // the sweeper's start-up run is over when it waits for the next
+	case <-clock.Waits():
+	case <-time.After(time.Minute):
+		t.Fatal("the sweeper did not finish its start-up run within a minute")
+	}
 
 	c := e2eClient(t)
 	for _, path := range []string{"/", "/offerings?q=fibre", "/no-such-page"} {
@@ -191,6 +192,10 @@ func TestMetrics(t *testing.T) {
 		{`portal_sign_in_locks_total{scope="account"}`, 1},
 		{`portal_sqlite_write_wait_seconds_count`, 1},
 		{`portal_search_index_builds_total`, 1},
+		{`portal_sweeper_job_runs_total{job="purge-security-log",result="ok"}`, 1},
+		{`portal_sweeper_job_runs_total{job="expire-quotes",result="ok"}`, 1},
+		{`portal_sweeper_changes_total{job="purge-security-log"}`, 0},
+		{`portal_sweeper_last_run_timestamp_seconds`, 1},
 		{`go_goroutines`, 1},
 		{`process_resident_memory_bytes`, 1},
 	} {

@@ -36,6 +36,9 @@ func startProcess(t *testing.T, cmd *exec.Cmd) (stdout, stderr *watchWriter, exi
 	return stdout, stderr, done
 }
 
+// bannerURL finds the address in the start-up banner on standard output.
+var bannerURL = regexp.MustCompile(`is running at (http://[0-9.:]+)\n`)
+
 // startPortalProcess runs `portal serve args...` as a process of its own
 // (this test binary, as main) and returns it, its URL and its log.
 func startPortalProcess(t *testing.T, args ...string) (*exec.Cmd, string, *watchWriter) {
