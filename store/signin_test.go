@@ -316,17 +316,7 @@ func TestSweeperPurgesTheSecurityLog(t *testing.T) {
 		db.RunSweeper(ctx, SweeperConfig{Interval: 24 * time.Hour, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	}()
 	defer func() { cancel(); <-done }()
-	wait := func() time.Time {
-		t.Helper()
-		select {
-		case at := <-clock.Waits():
-			return at
-		case <-time.After(time.Minute):
-			t.Fatal("the sweeper did not finish its run within a minute")
-			return time.Time{}
-		}
-	}
-	wake := wait()
+	wake := awaitSweep(t, clock)
 	if got := emails(); strings.Join(got, ",") != a.admin.Email+","+a.buyer.Email {
 		t.Fatalf("after the start-up run: %v, want both rows (neither is a year old)", got)
 	}
@@ -334,7 +324,7 @@ func TestSweeperPurgesTheSecurityLog(t *testing.T) {
 		t.Fatalf("next run at %s, want UK midnight %s", wake.UTC(), want)
 	}
 	clock.Set(wake) // midnight: the 2 March 2026 row is now over a year old
-	wait()
+	awaitSweep(t, clock)
 	if got := emails(); strings.Join(got, ",") != a.admin.Email {
 		t.Fatalf("after the midnight run: %v, want only the row of 3 March 2026", got)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -93,17 +92,10 @@ func TestAccountScreenshots(t *testing.T) {
 	e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"admin@e2e.example"}, "password": {e2ePassword}})
 
 	ctx := requireBrowser(t)
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Do(sctx,
-		chromedp.Navigate(s.url+"/login"),
-		chromedp.SendKeys(chromedp.CSS(`#email`), "admin@e2e.example"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), e2ePassword),
-		chromedp.Click(chromedp.CSS(`main form[action="/login"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.header__who`)),
-	); err != nil {
-		t.Fatalf("sign in in the browser: %v", err)
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/login")); err != nil {
+		t.Fatal(err)
 	}
+	browserSignInOnPage(t, ctx, "admin@e2e.example", e2ePassword)
 	for name, path := range map[string]string{
 		"sessions": "/account/sessions", "security": "/admin/security", "security-error": "/admin/security?from=2026-02-30",
 		"not-found": "/no-such-page",
