@@ -383,11 +383,11 @@ func TestConcurrentAddsOverHTTP(t *testing.T) {
 // goroutines can share a signed-in client.
 func (cl *basketClient) doShared(method, path string, form url.Values) int {
 	form = authCloneValues(form)
-	form.Set("_csrf", cl.jar[csrfCookie].Value)
+	form.Set("_csrf", cl.csrf)
 	r, _ := http.NewRequest(method, path, strings.NewReader(form.Encode()))
 	r.RemoteAddr = cl.peer + ":40000"
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for _, c := range cl.jar {
+	for _, c := range cl.cookiesFor(path) {
 		r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}
 	w := httptest.NewRecorder()

@@ -160,7 +160,7 @@ func (s *Server) streamCSV(c echo.Context, filename string, header []string, row
 		err = w.Error()
 	}
 	if err != nil {
-		s.log.Error("csv cut short: aborting the response", "file", filename, "err", err)
+		reqLog(c).Error("csv cut short: aborting the response", "file", filename, "err", err)
 		panic(http.ErrAbortHandler) // Echo's Recover passes it on; net/http drops the connection
 	}
 	return nil

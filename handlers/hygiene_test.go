@@ -302,7 +302,7 @@ func TestFormFieldsComeFromTheBodyOnly(t *testing.T) {
 	env := newAuthEnv(t)
 	cl := env.client()
 	cl.signIn("buyer")
-	token := cl.jar[csrfCookie].Value
+	token := cl.csrf
 	count := func() int {
 		list, err := env.db.Baskets(t.Context(), ptr(env.users["buyer"]))
 		if err != nil {
@@ -356,7 +356,7 @@ func TestBodyLimitsComeBeforeCSRF(t *testing.T) {
 		}
 		return cl.raw(r)
 	}
-	token := "_csrf=" + url.QueryEscape(cl.jar[csrfCookie].Value) + "&"
+	token := "_csrf=" + url.QueryEscape(cl.csrf) + "&"
 	big := token + "name=" + strings.Repeat("a", 1<<20)
 	many := token + strings.Repeat("a=1&", 50_000) + "name=x"
 	for _, tt := range []struct {
@@ -389,8 +389,8 @@ func TestBodyLimitsComeBeforeCSRF(t *testing.T) {
 // made: no CSRF token is added.
 func (cl *authClient) raw(r *http.Request) *httptest.ResponseRecorder {
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for _, c := range cl.jar {
-		r.AddCookie(c)
+	for _, c := range cl.cookiesFor(r.URL.Path) {
+		r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}
 	w := httptest.NewRecorder()
 	cl.env.e.ServeHTTP(w, r)

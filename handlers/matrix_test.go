@@ -75,6 +75,12 @@ var protectedRoutes = []protectedRoute{
 	{method: "POST", route: "/admin/organisations/:id/enable", path: "/admin/organisations/{victim_org}/enable", form: url.Values{}, want: adminOnly(303)},
 	{method: "POST", route: "/logout", path: "/logout", form: url.Values{},
 		want: map[string]int{anonymous: 303, store.RoleBuyer: 303, store.RoleReviewer: 303, store.RoleSupplier: 303, store.RoleAdmin: 303}},
+	// Issue 14: the security log (admins) and one's own sign-ins (everyone
+	// signed in; scoped to the person inside the store).
+	{method: "GET", route: "/admin/security", path: "/admin/security", want: adminOnly(200)},
+	{method: "GET", route: "/admin/security", path: "/admin/security?kind=nope&from=2026-02-30", want: adminOnly(400)},
+	{method: "GET", route: "/account/sessions", path: "/account/sessions", want: signedIn(200)},
+	{method: "POST", route: "/account/sessions/end-others", path: "/account/sessions/end-others", form: url.Values{}, want: signedIn(303)},
 	{method: "GET", route: "/organisations/:id", path: "/organisations/{own_org}",
 		want: map[string]int{anonymous: 303, store.RoleBuyer: 200, store.RoleReviewer: 200, store.RoleSupplier: 200, store.RoleAdmin: 200}},
 	// Another organisation's resource is 404 — not 403, and not the data.
@@ -127,6 +133,11 @@ var protectedRoutes = []protectedRoute{
 // reviewerOnly is the usual answer set for a reviewer's page.
 func reviewerOnly(ok int) map[string]int {
 	return map[string]int{anonymous: 303, store.RoleBuyer: 403, store.RoleReviewer: ok, store.RoleSupplier: 403, store.RoleAdmin: 403}
+}
+
+// signedIn is the answer set for a page every signed-in person may use.
+func signedIn(ok int) map[string]int {
+	return map[string]int{anonymous: 303, store.RoleBuyer: ok, store.RoleReviewer: ok, store.RoleSupplier: ok, store.RoleAdmin: ok}
 }
 
 // buyerOnly is the usual answer set for a buyer's page.
@@ -298,6 +309,13 @@ func TestEveryRouteIsInTheMatrix(t *testing.T) {
 		key := r.Method + " " + r.Path
 		if !publicRoutes[key] && !inMatrix[key] {
 			missing = append(missing, key)
+		}
+	}
+	// Visitors' POSTs are checked for a CSRF token only on /login (csrf.go):
+	// every other route that changes something must need a signed-in user.
+	for key := range publicRoutes {
+		if method := strings.Fields(key)[0]; !safeMethod(method) && key != "POST /login" {
+			t.Errorf("public route %s changes state: visitors' POSTs other than sign-in carry no CSRF token; make it need a signed-in user", key)
 		}
 	}
 	sort.Strings(missing)

@@ -133,10 +133,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	}
 	if status >= 500 {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
+		reqLog(c).Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 	}
-	if rerr := render(c, status, views.ErrorPage(s.page(c, title, ""), msg)); rerr != nil {
-		s.log.Error("render error page", "err", rerr)
+	if rerr := render(c, status, views.ErrorPage(s.page(c, title, ""), msg, requestIDOf(c))); rerr != nil {
+		reqLog(c).Error("render error page", "err", rerr)
 		c.String(status, title)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,9 @@ type Config struct {
 	// a burst of LoginBurst attempts, then one per LoginEvery (defaults 10, 6s).
 	LoginBurst int
 	LoginEvery time.Duration
+	// Metrics is the registry the server reports to (NewMetrics); nil makes
+	// one that nobody reads.
+	Metrics *Metrics
 	// Background counts the server's background goroutines (session
 	// maintenance). They start from the context given to New and return
 	// once it is done; wait on Background before closing the database.
@@ -51,28 +55,54 @@ type Server struct {
 	// sessions and loginLimit belong to accounts (middleware.go).
 	sessions   *store.SessionStore
 	loginLimit *ipLimiter
+	metrics    *Metrics
+	// routes are the registered route patterns, the only route labels of
+	// the request metrics.
+	routes map[string]bool
 }
 
 // New builds the Echo instance with every route and middleware.
 func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
+	_, e, err := newServer(ctx, cfg)
+	return e, err
+}
+
+func newServer(ctx context.Context, cfg Config) (*Server, *echo.Echo, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	demo, err := cfg.DB.HasDemoData(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: newPageCache(), demo: demo}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(cfg.DB)
+	}
+	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: newPageCache(), demo: demo, metrics: cfg.Metrics, routes: map[string]bool{}}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	// Echo's own logger (used by little of what we run) writes through the
+	// structured log too, so no line is ever plain text.
+	e.Logger.SetOutput(logWriter{cfg.Logger})
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	if err := s.initAccounts(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s.routes(e)
-	return e, nil
+	s.addRoutes(e)
+	for _, r := range e.Routes() {
+		s.routes[r.Path] = true
+	}
+	return s, e, nil
+}
+
+// logWriter turns each line written to it into a structured WARN record.
+type logWriter struct{ log *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.log.Warn("echo", "line", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // background runs fn in a goroutine counted by cfg.Background; fn must
@@ -107,7 +137,7 @@ func (s *Server) isHTTPS(r *http.Request) bool {
 
 func (s *Server) healthz(c echo.Context) error {
 	if err := s.db.Ping(c.Request().Context()); err != nil {
-		s.log.Error("health check failed", "err", err)
+		reqLog(c).Error("health check failed", "err", err)
 		return c.String(http.StatusServiceUnavailable, "database unavailable")
 	}
 	return c.String(http.StatusOK, "ok")

@@ -77,18 +77,6 @@ func validChoice(cs []Choice, v string) bool {
 	return false
 }
 
-// Sign-in rules.
-const (
-	// LockThreshold failed sign-ins within LockWindow lock the account for LockFor.
-	LockThreshold = 5
-	LockWindow    = 15 * time.Minute
-	LockFor       = 15 * time.Minute
-)
-
-// SignInFailed is the one message for every failed sign-in, so that it
-// reveals nothing about which accounts exist or are locked.
-const SignInFailed = "The email address or password is not right. Check them and try again. After 5 tries, wait 15 minutes before trying again."
-
 // Organisation is a buying body, CCS or a supplier.
 type Organisation struct {
 	ID         int64
@@ -309,7 +297,7 @@ func (n NewUser) Validate() []FieldError {
 	} else if n.Role == RoleSupplier && strings.TrimSpace(n.SupplierSlug) == "" {
 		errs = append(errs, FieldError{"supplier", "Select the supplier whose catalogue they keep"})
 	}
-	if fe := checkNewPassword("password", n.Password); fe != nil {
+	if fe := checkNewPassword("password", n.Password, n.Name, n.Email); fe != nil {
 		errs = append(errs, *fe)
 	}
 	return errs
@@ -589,12 +577,20 @@ func (db *DB) SetUserActive(ctx context.Context, actor *User, id int64, active b
 }
 
 // SetPassword replaces a user's password (admins and the command line). It
-// ends the user's sessions and clears any temporary lock.
+// ends the user's sessions, forgets the browsers they signed in from and
+// clears any temporary lock.
 func (db *DB) SetPassword(ctx context.Context, actor *User, email, password string) error {
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	if fe := checkNewPassword("password", password); fe != nil {
+	var name string
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT name FROM users WHERE email = ?`, NormaliseEmail(email)).Scan(&name)
+	})
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if fe := checkNewPassword("password", password, name, email); fe != nil {
 		return Invalid(*fe)
 	}
 	hash, err := hashPassword(ctx, password)
@@ -613,11 +609,15 @@ func (db *DB) SetPassword(ctx context.Context, actor *User, email, password stri
 			Action: ActionSetPassword}); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE user_id = ?`, id); err != nil {
-			return err
+		// The old password's sessions end, and so does every browser's
+		// exemption from the account lock: whoever signed in with the old
+		// password must not keep guessing at the new one unhindered.
+		for _, q := range []string{`DELETE FROM login_failures WHERE user_id = ?`, `DELETE FROM sessions WHERE user_id = ?`, `DELETE FROM devices WHERE user_id = ?`} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
-		return err
+		return recordSecurityEvent(ctx, tx, SecurityEvent{Kind: SecPasswordChanged, UserID: id, Detail: "by " + actor.Name}, db.Now())
 	})
 }
 
@@ -640,109 +640,4 @@ func (db *DB) SupplierChoices(ctx context.Context) ([]Choice, error) {
 		return rows.Err()
 	})
 	return out, err
-}
-
-// SignIn checks an email and password. Every failure — unknown email, wrong
-// password, locked, disabled — is the same EUNAUTHORIZED error. LockThreshold
-// failures within LockWindow lock the account for LockFor; the lock and the
-// failure count are decided inside the write transaction. Unknown emails are
-// checked against a dummy hash so that timing does not reveal accounts, and a
-// hash with outdated parameters is replaced.
-func (db *DB) SignIn(ctx context.Context, email, password string) (User, error) {
-	fail := Errorf(EUNAUTHORIZED, SignInFailed)
-	email = NormaliseEmail(email)
-
-	var id int64
-	var phc string
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT id, password_hash FROM users WHERE email = ?`, email).Scan(&id, &phc)
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		h, err := dummyHash(ctx)
-		if err != nil {
-			return User{}, err
-		}
-		if _, _, err := verifyPassword(ctx, h, password); err != nil {
-			return User{}, err
-		}
-		return User{}, fail
-	} else if err != nil {
-		return User{}, err
-	}
-	// Hash outside the write transaction: it is slow, and writes queue.
-	ok, rehash, err := verifyPassword(ctx, phc, password)
-	if err != nil && !errors.Is(err, errBadHash) {
-		return User{}, err
-	}
-	var newHash string
-	if ok && rehash {
-		if newHash, err = hashPassword(ctx, password); err != nil {
-			return User{}, err
-		}
-	}
-
-	var u User
-	var failed bool
-	now := db.Now().Unix()
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		var cur string
-		var lockedUntil int64
-		err := tx.QueryRowContext(ctx, `SELECT password_hash, locked_until FROM users WHERE id = ?`, id).Scan(&cur, &lockedUntil)
-		if err != nil {
-			return err
-		}
-		if lockedUntil > now {
-			failed = true // locked: not counted, so the lock is not extended
-			return nil
-		}
-		if !ok || cur != phc {
-			failed = true
-			return recordFailure(ctx, tx, id, now)
-		}
-		if u, err = userByID(ctx, tx, id); err != nil {
-			return err
-		}
-		if !u.Active {
-			failed = true
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE user_id = ?`, id); err != nil {
-			return err
-		}
-		if newHash != "" {
-			_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, newHash, id)
-		}
-		return err
-	})
-	if err != nil {
-		return User{}, err
-	}
-	if failed {
-		return User{}, fail
-	}
-	return u, nil
-}
-
-// recordFailure notes a failed sign-in and locks the account when it is the
-// LockThreshold-th within LockWindow.
-func recordFailure(ctx context.Context, tx *sql.Tx, id, now int64) error {
-	since := now - int64(LockWindow/time.Second)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE user_id = ? AND at <= ?`, id, since); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (user_id, at) VALUES (?, ?)`, id, now); err != nil {
-		return err
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM login_failures WHERE user_id = ?`, id).Scan(&n); err != nil {
-		return err
-	}
-	if n < LockThreshold {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET locked_until = ? WHERE id = ?`, now+int64(LockFor/time.Second), id); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE user_id = ?`, id)
-	return err
 }

@@ -33,6 +33,10 @@ type DB struct {
 	stmts *stmts
 	// search caches the catalogue index and results by catalogue version.
 	search searchCache
+	// accountKey keys AccountTag (the secrets row 'log_hmac').
+	accountKey []byte
+	// stats are counters for the server's metrics (stats.go).
+	stats dbStats
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// ReviewSLA is the review service level (DefaultSLA unless configured).
@@ -74,6 +78,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
+	if db.accountKey, err = loadSecret(ctx, w, "log_hmac"); err != nil {
+		w.Close()
+		return nil, err
+	}
 	db.stmts = prepareStmts(ctx, w)
 	r, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
@@ -87,13 +95,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes both pools, checkpointing the WAL.
+// Close closes both pools, checkpointing the WAL. The checkpoint does not
+// wait for readers in other processes: Litestream keeps a read transaction
+// open on a replicated database, and waiting for it would only add the busy
+// timeout to every shutdown (the WAL then stays for the next start).
 func (db *DB) Close() error {
 	var errs []error
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
 	db.stmts.close()
+	if _, err := db.w.Exec("PRAGMA busy_timeout = 0"); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		errs = append(errs, err)
 	}
@@ -131,7 +145,9 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 
 // write runs fn in one IMMEDIATE transaction on the writer connection.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	start := time.Now()
 	tx, err := db.w.BeginTx(ctx, nil)
+	db.stats.writeWaited(time.Since(start))
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,9 @@ const (
 	MsgQuoteExpired         = "quote_expired"
 	MsgQuoteExpiring        = "quote_expiring"
 	MsgReviewOverdue        = "review_overdue"
+	// MsgAccountGuessed tells an account holder that someone is guessing
+	// at their password (signin.go).
+	MsgAccountGuessed = "account_guessed"
 )
 
 // quoteFacts is what messages about a quote version say.

@@ -40,6 +40,13 @@ var sweepJobs = []SweepJob{
 	}},
 	{Name: "quote-expiry-reminders", Run: remindExpiringQuotes},
 	{Name: "review-overdue", Run: messageOverdueReviews},
+	// The security log keeps a year (PRODUCT.md §5). Its rows are not
+	// organisation records, so the deletions are counted in the sweeper's
+	// log line and metrics rather than audited row by row.
+	{Name: "purge-security-log", Run: func(ctx context.Context, db *DB, tx *sql.Tx, now time.Time) (int, error) {
+		n, err := purgeSecurityEvents(ctx, tx, now)
+		return int(n), err
+	}},
 }
 
 // SweepResult is what one job did in one run.

@@ -73,16 +73,7 @@ func TestSweeperExpiresQuoteAtUKMidnightAcrossClockChange(t *testing.T) {
 		}
 		return qs, bs, expiries
 	}
-	nextWait := func() time.Time {
-		t.Helper()
-		select {
-		case at := <-clock.Waits():
-			return at
-		case <-time.After(time.Minute):
-			t.Fatal("the sweeper did not finish its run and wait within a minute")
-			return time.Time{}
-		}
-	}
+	nextWait := func() time.Time { t.Helper(); return awaitSweep(t, clock) }
 
 	// Midday GMT on the 25th, after the clocks went back at 02:00 BST.
 	clock.Set(time.Date(2026, 10, 25, 12, 0, 0, 0, time.UTC))
@@ -118,6 +109,19 @@ func TestSweeperExpiresQuoteAtUKMidnightAcrossClockChange(t *testing.T) {
 	var at string
 	if err := f.db.r.QueryRow(`SELECT at FROM audit_events WHERE action = 'expire'`).Scan(&at); err != nil || at != "2026-10-26T00:00:00Z" {
 		t.Fatalf("the expiry is recorded at %q (%v), want 2026-10-26T00:00:00Z", at, err)
+	}
+}
+
+// awaitSweep waits until the sweeper running on clock has finished a run
+// and waits for the next, and returns when that next run is due.
+func awaitSweep(t *testing.T, clock *ManualClock) time.Time {
+	t.Helper()
+	select {
+	case at := <-clock.Waits():
+		return at
+	case <-time.After(time.Minute):
+		t.Fatal("the sweeper did not finish its run and wait within a minute")
+		return time.Time{}
 	}
 }
 

@@ -299,7 +299,7 @@ func Login(p LoginProps) templ.Component {
 				}
 				templ.ReleaseBuffer(templ_7745c5c3_Buffer)
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "></div><button type=\"submit\" class=\"button\">Sign in</button></form><h2>Problems signing in</h2><p>After 5 unsuccessful tries your account is locked for 15 minutes. If you have forgotten your password, ask your organisation’s portal administrator to reset it.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "></div><button type=\"submit\" class=\"button\">Sign in</button></form><h2>Problems signing in</h2><p>After 5 unsuccessful tries, your account cannot be signed in to for 15 minutes from a browser that has not signed in to it before. A browser you have signed in with before can still sign in. If you have forgotten your password, ask your organisation’s portal administrator to reset it.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

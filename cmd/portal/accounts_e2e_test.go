@@ -60,6 +60,23 @@ func e2eOrg(t *testing.T, p *testPortal) store.Organisation {
 	return o
 }
 
+// browserSignInOnPage signs in with the sign-in form already shown in the
+// tab, by keyboard and click as a person would, and waits for the header
+// to name them.
+func browserSignInOnPage(t *testing.T, ctx context.Context, email, password string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx,
+		chromedp.SendKeys(chromedp.CSS(`#email`), email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+		chromedp.Click(chromedp.CSS(`main form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.header__who`)),
+	); err != nil {
+		t.Fatalf("sign in in the browser: %v", err)
+	}
+}
+
 // e2eClient keeps cookies and does not follow redirects.
 func e2eClient(t *testing.T) *http.Client {
 	jar, _ := cookiejar.New(nil)
@@ -164,7 +181,7 @@ func TestUserCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		_, err = db.SignIn(ctx, email, pw)
+		_, err = db.SignIn(ctx, store.SignInAttempt{Email: email, Password: pw})
 		return err
 	}
 
@@ -194,6 +211,28 @@ func TestUserCommand(t *testing.T) {
 		_, _, err = run("first password ok\n", "add", "-email", "OPS@example.gov.uk", "-name", "Ops", "-org", "Ops Council", "-role", "admin")
 		if err == nil || !strings.Contains(err.Error(), "already exists") {
 			t.Fatalf("duplicate: err = %v", err)
+		}
+	})
+	t.Run("add and passwd refuse the passwords the security review found (issue 14)", func(t *testing.T) {
+		for _, tt := range []struct{ name, pw, want string }{
+			{"a common password", "password1234", "harder to guess"},
+			{"twelve spaces", strings.Repeat(" ", 12), "characters other than spaces"},
+			{"twelve NULs", strings.Repeat("\x00", 12), "control characters"},
+		} {
+			_, _, err := run(tt.pw+"\n", "add", "-email", "weak@example.gov.uk", "-name", "Weak", "-org", "Ops Council", "-role", "admin")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("add with %s: err = %v, want %q", tt.name, err, tt.want)
+			}
+			_, _, err = run(tt.pw+"\n", "passwd", "-email", "ops@example.gov.uk")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("passwd with %s: err = %v, want %q", tt.name, err, tt.want)
+			}
+		}
+		if _, _, err := run("ops@example.gov.uk\n", "passwd", "-email", "ops@example.gov.uk"); err == nil || !strings.Contains(err.Error(), "harder to guess") {
+			t.Errorf("passwd with the account's own address: err = %v, want \"harder to guess\"", err)
+		}
+		if signIn("ops@example.gov.uk", "first password ok") != nil {
+			t.Fatal("a refused passwd changed the password")
 		}
 	})
 	t.Run("the password is never an argument", func(t *testing.T) {
@@ -307,7 +346,8 @@ func TestAccountPagesAccessible(t *testing.T) {
 	_, pages["login-error"] = e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {""}, "password": {""}})
 	_, pages["login-failed"] = e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"admin@e2e.example"}, "password": {"nope"}})
 	e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"admin@e2e.example"}, "password": {e2ePassword}})
-	adminPaths := []string{"/admin", "/admin/users", "/admin/users/new", "/admin/organisations", "/admin/organisations/new", "/organisations/" + strconv.FormatInt(e2eOrg(t, s).ID, 10)}
+	adminPaths := []string{"/admin", "/admin/users", "/admin/users/new", "/admin/organisations", "/admin/organisations/new", "/organisations/" + strconv.FormatInt(e2eOrg(t, s).ID, 10),
+		"/admin/security", "/account/sessions"}
 	for _, p := range adminPaths {
 		resp, b := e2eGet(t, c, s.url+p)
 		if resp.StatusCode != http.StatusOK {
@@ -315,6 +355,7 @@ func TestAccountPagesAccessible(t *testing.T) {
 		}
 		pages[p] = b
 	}
+	_, pages["security-filter-error"] = e2eGet(t, c, s.url+"/admin/security?from=2026-02-30&kind=nope")
 	tok = formToken(t, pages["/admin/users/new"], "/admin/users")
 	_, pages["user-form-error"] = e2ePost(t, c, s.url+"/admin/users", url.Values{"_csrf": {tok}, "name": {""}, "email": {"bad"}, "password": {"x"}})
 	_, pages["org-form-error"] = e2ePost(t, c, s.url+"/admin/organisations", url.Values{"_csrf": {tok}, "name": {""}})
@@ -337,16 +378,7 @@ func TestAccountPagesAccessible(t *testing.T) {
 	submit("/login")
 	axeScanCurrent(t, ctx)
 
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(sctx,
-		chromedp.SendKeys(chromedp.CSS(`#email`), "admin@e2e.example"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), e2ePassword),
-		chromedp.Click(chromedp.CSS(`main form[action="/login"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.header__who`)),
-	); err != nil {
-		t.Fatalf("sign in in the browser: %v", err)
-	}
+	browserSignInOnPage(t, ctx, "admin@e2e.example", e2ePassword)
 	for _, p := range adminPaths {
 		axeScan(t, ctx, s.url+p)
 	}
@@ -356,4 +388,15 @@ func TestAccountPagesAccessible(t *testing.T) {
 	axeScan(t, ctx, s.url+"/admin/organisations/new")
 	submit("/admin/organisations")
 	axeScanCurrent(t, ctx)
+	// Error pages: navigate, then scan what is shown (axeScan refuses
+	// error statuses).
+	for _, p := range []string{"/admin/security?from=2026-02-30&kind=nope", "/no-such-page"} {
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		err := chromedp.Do(sctx, chromedp.Navigate(s.url+p), chromedp.WaitReady(chromedp.CSS("main h1")))
+		cancel()
+		if err != nil {
+			t.Fatalf("navigating to %s: %v", p, err)
+		}
+		axeScanCurrent(t, ctx)
+	}
 }

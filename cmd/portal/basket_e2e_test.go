@@ -342,7 +342,8 @@ func TestBasketJourneyKeyboardWithoutJavaScript(t *testing.T) {
 
 	// Conflict state: the basket changes under the open page, then the
 	// page's stale line form is sent.
-	u, err := p.db.SignIn(context.Background(), "buyer@eastbridge.example", store.DemoPasswordDefault)
+	r, err := p.db.SignIn(context.Background(), store.SignInAttempt{Email: "buyer@eastbridge.example", Password: store.DemoPasswordDefault})
+	u := r.User
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +412,8 @@ func TestBasketJourneyKeyboardWithoutJavaScript(t *testing.T) {
 func TestTenLineQuotePrintsOnTwoA4Pages(t *testing.T) {
 	p := startPortal(t, withDemo())
 	ctx := context.Background()
-	u, err := p.db.SignIn(ctx, "buyer@northshire.example", store.DemoPasswordDefault)
+	r, err := p.db.SignIn(ctx, store.SignInAttempt{Email: "buyer@northshire.example", Password: store.DemoPasswordDefault})
+	u := r.User
 	if err != nil {
 		t.Fatal(err)
 	}

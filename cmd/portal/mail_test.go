@@ -235,10 +235,21 @@ func TestMailRequiresSTARTTLS(t *testing.T) {
 	t.Parallel()
 	sink := startSink(t, sinkOptions{}) // no TLS on offer
 	p := startPortal(t, withDemo(), withDB(filepath.Join(t.TempDir(), "portal.db")), withMail(mailConfig{addr: sink.addr, from: "portal@buy.example.gov.uk",
-		retry: []time.Duration{time.Hour}, poll: 20 * time.Millisecond, maxAge: time.Hour}))
+		retry: []time.Duration{time.Hour}, poll: 20 * time.Millisecond, maxAge: time.Hour}),
+		func(c *serveConfig, _ *serveHooks) { c.metricsAddr = "127.0.0.1:0" })
 	submitAsDemoBuyer(t, p.db, "Plain text")
 	if _, err := p.stderr.waitFor(regexp.MustCompile(`does not support STARTTLS`), p.done, time.Minute); err != nil {
 		t.Fatalf("%v\n%s", err, p.stderr)
+	}
+	// The backlog shows in the metrics.
+	m, err := p.stderr.waitFor(metricsURL, p.done, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := e2eGet(t, e2eClient(t), m[1])
+	scraped := string(body)
+	if !strings.Contains(scraped, "\nportal_outbox_backlog_messages 3\n") || !regexp.MustCompile(`\nportal_outbox_oldest_message_age_seconds [0-9.e+]+\n`).MatchString(scraped) {
+		t.Fatalf("metrics lack the outbox backlog of 3:\n%s", scraped)
 	}
 	if err := p.stop(); err != nil {
 		t.Fatal(err)

@@ -25,12 +25,15 @@ import (
 const usage = `portal — Buy connectivity through CCS agreements
 
 Usage:
-  portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...] [-ocid-prefix ocds-demo01] [-sweep-interval 5m]
+  portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...]
+                 [-ocid-prefix ocds-demo01] [-sweep-interval 5m] [-metrics-addr 127.0.0.1:9090]
                  [-public-url http://127.0.0.1:8080] [-review-sla-days 2] [-bank-holidays FILE]
                  [-smtp-addr host:port -smtp-from ADDRESS [-smtp-insecure] [-smtp-retry 30s,2m,10m,1h] [-smtp-max-age 72h]]
   portal migrate [-db PATH]
   portal seed    [-offerings N] [-baskets N] [-db PATH]
   portal backup  -to FILE [-db PATH]
+  portal check   [-db PATH]
+  portal restore -from FILE [-db PATH]
   portal user    add|passwd|disable ... [-db PATH]
   portal keys    rotate [-db PATH]
   portal help
@@ -40,6 +43,10 @@ Every command takes -db PATH (default data/portal.db).
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		var code exitCode
+		if errors.As(err, &code) {
+			os.Exit(int(code))
+		}
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "portal:", err)
 		}
@@ -61,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdSeed(ctx, args[1:], stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, args[1:], stdout, stderr)
+	case "check":
+		return cmdCheck(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "user":
 		return cmdUser(args[1:])
 	case "keys":
@@ -181,6 +192,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // serveConfig is what `portal serve` was asked to do.
 type serveConfig struct {
 	addr, dbPath, ocidPrefix string
+	metricsAddr              string
 	demo, secureCookies      bool
 	trusted                  []*net.IPNet
 	sweepInterval            time.Duration
@@ -201,6 +213,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is trusted")
 	fs.StringVar(&c.ocidPrefix, "ocid-prefix", "ocds-demo01", "OCDS ocid prefix")
 	fs.DurationVar(&c.sweepInterval, "sweep-interval", store.DefaultSweepInterval, "how often the sweeper runs time-based changes, besides each UK midnight")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics, apart from the public one (off when empty)")
 	fs.StringVar(&c.publicURL, "public-url", "http://127.0.0.1:8080", "the portal's address as people reach it, for links in messages and emails")
 	slaDays := fs.Int("review-sla-days", store.DefaultReviewWorkingDays, "UK working days within which a submitted basket should be decided")
 	holidays := fs.String("bank-holidays", "", "England-and-Wales bank holidays as GOV.UK's bank-holidays.json (default: the list shipped, 2025-2028)")
@@ -280,7 +293,17 @@ type serveHooks struct {
 func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// One structured (JSON) logger for everything the server writes; the
+	// default logger is it too, so a library's stray log line is JSON.
 	logger := slog.New(slog.NewJSONHandler(h.stderr, nil))
+	slog.SetDefault(logger)
+	// The lock (DB.lock beside the database) keeps a second server, and a
+	// restore, off the database while this one runs.
+	lock, err := store.LockDatabase(cfg.dbPath)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	db, err := store.Open(ctx, cfg.dbPath)
 	if err != nil {
 		return err
@@ -327,24 +350,42 @@ func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
 	defer background.Wait()
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
+	metrics := handlers.NewMetrics(db)
 	e, err := handlers.New(bgCtx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
-		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, PublicURL: cfg.publicURL, Background: &background})
+		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, PublicURL: cfg.publicURL, Background: &background, Metrics: metrics})
 	if err != nil {
 		return err
 	}
 	background.Go(func() {
-		db.RunSweeper(bgCtx, store.SweeperConfig{Interval: cfg.sweepInterval, Clock: clock, Log: logger})
+		db.RunSweeper(bgCtx, store.SweeperConfig{Interval: cfg.sweepInterval, Clock: clock, Log: logger, OnRun: metrics.SweeperRan})
 	})
 	if cfg.mail.enabled() {
 		m, err := newMailer(db, cfg.mail, logger)
 		if err != nil {
 			return err
 		}
+		metrics.RegisterOutbox(db)
 		background.Go(func() { m.run(bgCtx) })
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
+	}
+	// Metrics have a listener of their own (for the monitoring network
+	// only), never a route on the public address.
+	var metricsSrv *http.Server
+	if cfg.metricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("-metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		go metricsSrv.Serve(mln)
+		logger.Info("serving metrics", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
 	srv := &http.Server{
 		Handler:           e,
@@ -374,6 +415,9 @@ func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
+	}
+	if metricsSrv != nil {
+		metricsSrv.Shutdown(shutdownCtx)
 	}
 	stopBackground()
 	background.Wait()

@@ -15,6 +15,11 @@ import (
 	"portal/store"
 )
 
+// asMain is the environment variable that makes the test binary run as the
+// portal command itself (startPortalProcess), so a test can kill a real
+// server process.
+const asMain = "PORTAL_TEST_BINARY_AS_MAIN"
+
 func TestMain(m *testing.M) {
 	if db := os.Getenv(childEnv); db != "" {
 		os.Exit(serveChild(db))
@@ -25,6 +30,10 @@ func TestMain(m *testing.M) {
 	// The end-to-end tests are about pages, not password hashing: demo
 	// accounts, when the demo data set has them, hash cheaply.
 	store.UseTestPasswordParams()
+	if os.Getenv(asMain) == "1" {
+		main()
+		os.Exit(0)
+	}
 	code := m.Run()
 	stopSharedPortal()
 	shutdownBrowser()
