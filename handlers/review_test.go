@@ -193,3 +193,35 @@ func TestAuditSearchAndCSV(t *testing.T) {
 		}
 	}
 }
+
+// A reviewer's home is their work: never an anonymous home page from a
+// cache (the response cache serves visitors only), not even when the
+// browser offers the anonymous page's validator.
+func TestReviewerHomeIsNeverACachedAnonymousPage(t *testing.T) {
+	env := newAuthEnv(t)
+	submittedBasket(t, env, "buyer", "Waiting", 3)
+	visitor := env.client()
+	first := visitor.do("GET", "/", nil)
+	again := visitor.do("GET", "/", nil)
+	if first.Code != http.StatusOK || again.Code != http.StatusOK {
+		t.Fatalf("anonymous home: %d, %d", first.Code, again.Code)
+	}
+	rev := env.client()
+	rev.signIn("reviewer")
+	if etag := again.Header().Get("ETag"); etag != "" {
+		rev.header.Set("If-None-Match", etag)
+	}
+	if lm := again.Header().Get("Last-Modified"); lm != "" {
+		rev.header.Set("If-Modified-Since", lm)
+	}
+	w := rev.do("GET", "/", nil)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Waiting for you") {
+		t.Fatalf("reviewer's home: %d without the reviewer's work:\n%.400s", w.Code, w.Body)
+	}
+	if cc := w.Header().Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+		t.Fatalf("reviewer's home: Cache-Control %q, want no-store", cc)
+	}
+	if strings.Contains(again.Body.String(), "Waiting for you") {
+		t.Fatal("the anonymous home shows a reviewer's work")
+	}
+}
