@@ -292,6 +292,10 @@ func TestReviewJourneyInTheBrowser(t *testing.T) {
 	if a := text(t, ctx, "#q-approvals + ul"); !strings.Contains(a, "Rhiannon Evans") || !strings.Contains(a, "Ravi Patel") {
 		t.Fatalf("the quote's approvals: %q", a)
 	}
+	// And in print.
+	if _, content := pdfText(t, printPDF(t, ctx)); !strings.Contains(content, "Approved by Rhiannon Evans") || !strings.Contains(content, "Approved by Ravi Patel") {
+		t.Fatalf("the printed quote lacks its approvals:\n%s", content)
+	}
 	do(t, ctx, chromedp.Navigate(p.url+"/messages"))
 	if m := text(t, ctx, ".messages"); !strings.Contains(m, "Approved: Borough-wide mobiles") {
 		t.Fatalf("buyer's messages %q", m)
