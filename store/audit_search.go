@@ -197,20 +197,5 @@ func (db *DB) EachAuditEvent(ctx context.Context, u *User, q AuditQuery, fn func
 // organisationChoices are the organisations whose records the trail holds:
 // buyers' organisations, by name.
 func organisationChoices(ctx context.Context, tx *sql.Tx) ([]Choice, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM organisations WHERE type NOT IN ('ccs', 'supplier') ORDER BY name COLLATE NOCASE`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Choice
-	for rows.Next() {
-		var id int64
-		var c Choice
-		if err := rows.Scan(&id, &c.Label); err != nil {
-			return nil, err
-		}
-		c.Value = strconv.FormatInt(id, 10)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(ctx, tx, scanChoice, `SELECT CAST(id AS TEXT), name FROM organisations WHERE type NOT IN ('ccs', 'supplier') ORDER BY name COLLATE NOCASE`)
 }

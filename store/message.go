@@ -211,24 +211,14 @@ func (m OutboxMail) MessageID(domain string) string {
 // DueMail returns up to limit messages waiting to be emailed whose next
 // attempt is due at now (wall clock), oldest first.
 func (db *DB) DueMail(ctx context.Context, now time.Time, limit int) ([]OutboxMail, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT m.id, u.email, u.name, m.title, m.body, m.path, m.created_at, m.mail_token, m.mail_attempts
+	return collect(ctx, db.r, func(r scanner) (m OutboxMail, err error) {
+		var created string
+		err = r.Scan(&m.ID, &m.To, &m.ToName, &m.Title, &m.Body, &m.Path, &created, &m.Token, &m.Attempts)
+		m.Created = parseTimestamp(created)
+		return m, err
+	}, `SELECT m.id, u.email, u.name, m.title, m.body, m.path, m.created_at, m.mail_token, m.mail_attempts
 		FROM messages m JOIN users u ON u.id = m.user_id
 		WHERE m.mail_state = 'pending' AND m.mail_next_at <= ? ORDER BY m.mail_next_at, m.id LIMIT ?`, timestamp(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []OutboxMail
-	for rows.Next() {
-		var m OutboxMail
-		var created string
-		if err := rows.Scan(&m.ID, &m.To, &m.ToName, &m.Title, &m.Body, &m.Path, &created, &m.Token, &m.Attempts); err != nil {
-			return nil, err
-		}
-		m.Created = parseTimestamp(created)
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 // NextMailAt is when the earliest pending email is next due (wall clock);

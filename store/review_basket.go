@@ -124,25 +124,16 @@ func orgQuotes(ctx context.Context, tx *sql.Tx, orgID, agreementID, exceptBasket
 		orgID, agreementID, exceptBasket).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT q.ref, v.version, v.status, v.issued_at, v.valid_until, b.id, b.name, v.net_total_pence, v.gross_total_pence
+	out, err := collect(ctx, tx, func(r scanner) (s QuoteSummary, err error) {
+		var issued string
+		err = r.Scan(&s.Ref, &s.Version, &s.Status, &issued, &s.ValidUntil, &s.BasketID, &s.BasketName, &s.NetPence, &s.GrossPence)
+		s.IssuedAt = parseTimestamp(issued)
+		return s, err
+	}, `SELECT q.ref, v.version, v.status, v.issued_at, v.valid_until, b.id, b.name, v.net_total_pence, v.gross_total_pence
 		FROM quotes q JOIN quote_versions v ON v.quote_id = q.id JOIN baskets b ON b.id = q.basket_id
 		WHERE q.org_id = ? AND q.agreement_id = ? AND q.basket_id <> ? AND v.version = (SELECT max(version) FROM quote_versions WHERE quote_id = q.id)
 		ORDER BY v.issued_at DESC, q.id DESC LIMIT ?`, orgID, agreementID, exceptBasket, historyLimit)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []QuoteSummary
-	for rows.Next() {
-		var s QuoteSummary
-		var issued string
-		if err := rows.Scan(&s.Ref, &s.Version, &s.Status, &issued, &s.ValidUntil, &s.BasketID, &s.BasketName, &s.NetPence, &s.GrossPence); err != nil {
-			return nil, 0, err
-		}
-		s.IssuedAt = parseTimestamp(issued)
-		out = append(out, s)
-	}
-	return out, total, rows.Err()
+	return out, total, err
 }
 
 // quoteChecks are the automatic checks of a quote version (issue 8 point 3).

@@ -376,21 +376,10 @@ func cannotDecide(u *User, orgID int64, approvedByMe bool) string {
 
 // agreementChoices are the agreements, by slug and title.
 func agreementChoices(ctx context.Context, tx *sql.Tx) ([]Choice, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT slug, title FROM agreements ORDER BY title`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Choice
-	for rows.Next() {
-		var c Choice
-		if err := rows.Scan(&c.Value, &c.Label); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(ctx, tx, scanChoice, `SELECT slug, title FROM agreements ORDER BY title`)
 }
+
+func scanChoice(r scanner) (c Choice, err error) { return c, r.Scan(&c.Value, &c.Label) }
 
 // ReviewerHome is what waits for a reviewer, for their home page.
 type ReviewerHome struct {

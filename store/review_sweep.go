@@ -70,28 +70,17 @@ func remindExpiringQuotes(ctx context.Context, db *DB, tx *sql.Tx, now time.Time
 func messageOverdueReviews(ctx context.Context, db *DB, tx *sql.Tx, now time.Time) (int, error) {
 	args := []any{sql.Named("me", 0), sql.Named("today", TodayLondon(now).Format(time.DateOnly)),
 		sql.Named("overdue", timestamp(db.ReviewSLA.OverdueBefore(now)))}
-	rows, err := tx.QueryContext(ctx, reviewItems("")+`SELECT i.kind, i.id, i.version, i.ref, i.title, i.org_id, o.name, i.gross_pence, i.submitted_at,
+	items, err := collect(ctx, tx, func(r scanner) (it ReviewItem, err error) {
+		var submitted string
+		err = r.Scan(&it.Kind, &it.ID, &it.Version, &it.Ref, &it.Title, &it.OrgID, &it.OrgName, &it.GrossPence, &submitted, &it.Needed, &it.Approvals)
+		it.SubmittedAt = parseTimestamp(submitted)
+		return it, err
+	}, reviewItems("")+`SELECT i.kind, i.id, i.version, i.ref, i.title, i.org_id, o.name, i.gross_pence, i.submitted_at,
 		i.approvals_needed, i.approvals FROM items i JOIN organisations o ON o.id = i.org_id
 		WHERE i.submitted_at < :overdue
 		AND NOT EXISTS (SELECT 1 FROM message_keys k WHERE k.key = 'review-overdue:' || i.kind || ':' || i.id || ':' || i.version)
 		ORDER BY i.submitted_at`, args...)
 	if err != nil {
-		return 0, err
-	}
-	var items []ReviewItem
-	for rows.Next() {
-		var it ReviewItem
-		var submitted string
-		if err := rows.Scan(&it.Kind, &it.ID, &it.Version, &it.Ref, &it.Title, &it.OrgID, &it.OrgName, &it.GrossPence, &submitted,
-			&it.Needed, &it.Approvals); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		it.SubmittedAt = parseTimestamp(submitted)
-		items = append(items, it)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	for _, it := range items {
@@ -120,14 +109,28 @@ func messageOverdueReviews(ctx context.Context, db *DB, tx *sql.Tx, now time.Tim
 
 // scanIDList reads a column of ids and closes rows.
 func scanIDList(rows *sql.Rows) ([]int64, error) {
+	return collectRows(rows, func(r scanner) (id int64, err error) { return id, r.Scan(&id) })
+}
+
+// collect runs a query and returns every row as scan reads it.
+func collect[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collectRows(rows, scan)
+}
+
+// collectRows reads every row with scan and closes rows.
+func collectRows[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var ids []int64
+	var out []T
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		v, err := scan(rows)
+		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		out = append(out, v)
 	}
-	return ids, rows.Err()
+	return out, rows.Err()
 }
