@@ -316,19 +316,28 @@ func TestBasketPageSaysWhenADecisionIsDue(t *testing.T) {
 	}
 }
 
+// htmlPages are pages collected for one run of the Nu checker.
+type htmlPages map[string][]byte
+
+// keeper returns a function that keeps a page under a name, failing the
+// test when it came with another status than expected.
+func (ps htmlPages) keeper(t *testing.T) func(name string, wantCode, code int, body string) {
+	return func(name string, wantCode, code int, body string) {
+		t.Helper()
+		if code != wantCode {
+			t.Fatalf("%s: status %d, want %d", name, code, wantCode)
+		}
+		ps[name] = []byte(body)
+	}
+}
+
 // TestReviewPagesAreValidHTML checks every page of the review with the Nu
 // checker, in its normal and error states.
 func TestReviewPagesAreValidHTML(t *testing.T) {
 	p := startPortal(t, withDemo())
 	s := makeReviewScene(t, p.db)
-	pages := map[string][]byte{}
-	keep := func(name string, wantCode, code int, body string) {
-		t.Helper()
-		if code != wantCode {
-			t.Fatalf("%s: status %d, want %d", name, code, wantCode)
-		}
-		pages[name] = []byte(body)
-	}
+	pages := htmlPages{}
+	keep := pages.keeper(t)
 	rev := p.signIn(t, "reviewer@ccs.example")
 	code, body := rev.get("/")
 	keep("reviewer home", 200, code, body)
