@@ -8,6 +8,7 @@ package store
 
 import (
 	"context"
+	crand "crypto/rand"
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
@@ -23,7 +24,7 @@ const seedBasketBatch = 500
 const seedCouncils = 40
 
 // SeedSubmittedBaskets adds n baskets awaiting a decision, from synthetic
-// councils and their buyers (who cannot sign in), over the catalogue's
+// councils and their buyers (whose password nobody knows), over the catalogue's
 // active offerings. The same seed on the same database gives the same
 // baskets. It needs the demo catalogue and a reviewer (for first
 // approvals), and returns how many it added.
@@ -38,7 +39,13 @@ func (db *DB) SeedSubmittedBaskets(ctx context.Context, n int, seed uint64) (int
 	}
 	var buyers []*User
 	var reviewer *User
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	// The synthetic buyers' password is random and thrown away: nobody
+	// signs in as them.
+	hash, err := hashPassword(ctx, crand.Text())
+	if err != nil {
+		return 0, err
+	}
+	err = db.write(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT o.slug, (SELECT group_concat(months, '|') FROM offering_terms t WHERE t.offering_id = o.id)
 			FROM offerings o JOIN agreements a ON a.id = o.agreement_id WHERE o.active = 1 AND a.slug = ? ORDER BY o.id LIMIT 200`, DemoAgreementMoU)
 		if err != nil {
@@ -80,7 +87,7 @@ func (db *DB) SeedSubmittedBaskets(ctx context.Context, n int, seed uint64) (int
 				}
 				orgID = o.ID
 				if _, err := createUser(ctx, tx, NewUser{Name: "Buyer " + strconv.Itoa(i+1), Email: fmt.Sprintf("buyer%d@seeded-%d.example", i+1, i+1),
-					OrgID: orgID, Role: RoleBuyer}, "!", now); err != nil {
+					OrgID: orgID, Role: RoleBuyer}, hash, now); err != nil {
 					return err
 				}
 			} else if err != nil {
