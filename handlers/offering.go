@@ -50,7 +50,12 @@ func (s *Server) agreement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Offerings: offerings, Total: total}))
+	stats, err := s.db.TrialStats(ctx, store.TrialStatsFilter{AgreementID: a.ID})
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Offerings: offerings, Total: total,
+		TrialStats: stats}))
 }
 
 // maxSchedule is the most offerings the agreement page lists in its

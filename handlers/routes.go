@@ -36,6 +36,7 @@ func (s *Server) addRoutes(e *echo.Echo) {
 	s.accountRoutes(e)
 	s.basketRoutes(e)
 	s.reviewRoutes(e)
+	s.trialRoutes(e)
 }
 
 // securityHeaders sets the headers every response carries.

@@ -718,7 +718,7 @@ func loadBasket(ctx context.Context, tx *sql.Tx, u *User, id int64) (Basket, err
 // TrialRef names a trial linked to a basket.
 type TrialRef struct {
 	ID     int64
-	Title  string // "SD-WAN trial of Managed SD-WAN Branch"
+	Name   string // in a sentence: "proof-of-value trial of Managed SD-WAN Branch"
 	Status TrialStatus
 }
 
@@ -731,7 +731,7 @@ func loadBasketTrials(ctx context.Context, tx *sql.Tx, b *Basket) error {
 	ts, err := collect(ctx, tx, func(r scanner) (l linked, err error) {
 		var kind, offering string
 		err = r.Scan(&l.ref.ID, &kind, &offering, &l.ref.Status, &l.from)
-		l.ref.Title = TrialSummary{Kind: kind, OfferingName: offering}.Title()
+		l.ref.Name = TrialSummary{Kind: kind, OfferingName: offering}.Name()
 		return l, err
 	}, `SELECT t.id, t.kind, o.name, t.status, coalesce(t.id = (SELECT trial_id FROM baskets WHERE id = ?), 0)
 		FROM trials t JOIN offerings o ON o.id = t.offering_id

@@ -47,8 +47,12 @@ func (t TrialSummary) KindName() string {
 	return strings.ToUpper(n[:1]) + n[1:]
 }
 
-// Title names the trial: "SD-WAN trial of Managed SD-WAN Branch".
+// Title names the trial: "Proof-of-value trial of Managed SD-WAN Branch".
 func (t TrialSummary) Title() string { return t.KindName() + " of " + t.OfferingName }
+
+// Name names the trial in a sentence: "proof-of-value trial of Managed
+// SD-WAN Branch".
+func (t TrialSummary) Name() string { return TrialKindName(t.Kind) + " of " + t.OfferingName }
 
 // Path is the buyer's page of the trial.
 func (t TrialSummary) Path() string { return TrialPath(t.ID) }

@@ -61,7 +61,7 @@ func (db *DB) DecideTrial(ctx context.Context, u *User, id int64, f TrialDecisio
 			", decided_at = ?, decided_by = ?, decision_comment = ?", timestamp(now), u.ID, comment); err != nil {
 			return err
 		}
-		msg = "Trial application " + string(op.to) + ": " + TrialKindName(op.t.kind) + " of " + op.t.offering
+		msg = "Trial application " + string(op.to) + ": " + TrialSummary{Kind: op.t.kind, OfferingName: op.t.offering}.Name()
 		return notifyTrialDecided(ctx, tx, op, comment)
 	})
 	return msg, err
