@@ -184,6 +184,14 @@ func TestHostileValuesInEveryForm(t *testing.T) {
 			saved:  count(`SELECT count(*) FROM sessions`)},
 	}
 
+	checkHostileForms(t, env, forms)
+}
+
+// checkHostileForms posts every hostile value to every field of forms: each
+// answers 422 with the field's message in the error summary and beside the
+// field, shows no control bytes back, and saves nothing.
+func checkHostileForms(t *testing.T, env *authEnv, forms []hygieneForm) {
+	t.Helper()
 	for _, form := range forms {
 		cl := env.client()
 		if form.who == "" {
