@@ -195,7 +195,7 @@ func TestApplyingForATrialOverHTTP(t *testing.T) {
 	if strings.Contains(cl.do("GET", loc, nil).Body.String(), "<i>One</i>") || text(doc.Find(".criteria li")) != "Failover under 5 s <i>One</i> dashboard" {
 		t.Error("a criterion is not escaped")
 	}
-	if doc.Find(`form[action="` + loc + `/withdraw"] button`).Length() != 1 {
+	if doc.Find(`form[action="`+loc+`/withdraw"] button`).Length() != 1 {
 		t.Error("no way to withdraw the application")
 	}
 	// The list groups it as waiting.
@@ -328,7 +328,7 @@ func TestTrialOutcomeAndBasketOverHTTP(t *testing.T) {
 	if h := text(doc.Find("h1 .tag")); h != "Ended: record the outcome" {
 		t.Fatalf("tag %q", h)
 	}
-	if doc.Find(`a[href="` + trialPath(id) + `/complete"]`).Length() == 0 {
+	if doc.Find(`a[href="`+trialPath(id)+`/complete"]`).Length() == 0 {
 		t.Fatal("no way to record the outcome")
 	}
 	w := cl.do("POST", trialPath(id)+"/complete", url.Values{"met_2": {"no"}, "notes": {""}})
