@@ -93,15 +93,21 @@ func (s *Server) trialPage(c echo.Context) error {
 // renderTrial shows the buyer's trial page as it is now, with a conflict
 // banner when an action was refused.
 func (s *Server) renderTrial(c echo.Context, status int, conflict string) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	t, err := s.db.Trial(c.Request().Context(), currentUser(c), id)
+	t, err := s.trialParam(c)
 	if err != nil {
 		return err
 	}
 	return render(c, status, views.TrialPage(views.TrialProps{Page: s.page(c, t.Title(), "trials"), Trial: t, Conflict: conflict}))
+}
+
+// trialParam is the trial the path's id names, as the signed-in person may
+// see it.
+func (s *Server) trialParam(c echo.Context) (store.Trial, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return store.Trial{}, err
+	}
+	return s.db.Trial(c.Request().Context(), currentUser(c), id)
 }
 
 // trialDone finishes a buyer's POST on a trial: a conflict re-renders the
@@ -132,11 +138,7 @@ func (s *Server) completeTrialPage(c echo.Context) error {
 // renderComplete shows the outcome form as typed; a trial that is not
 // active has no outcome to record, and goes back to its page.
 func (s *Server) renderComplete(c echo.Context, status int, f store.OutcomeForm, errs []store.FieldError) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	t, err := s.db.Trial(c.Request().Context(), currentUser(c), id)
+	t, err := s.trialParam(c)
 	if err != nil {
 		return err
 	}
@@ -186,11 +188,7 @@ func (s *Server) trialReview(c echo.Context) error {
 // renderTrialReview shows the decision page as it is now, with props' form
 // as typed, its errors and any conflict.
 func (s *Server) renderTrialReview(c echo.Context, status int, props views.TrialReviewProps) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	t, err := s.db.Trial(c.Request().Context(), currentUser(c), id)
+	t, err := s.trialParam(c)
 	if err != nil {
 		return err
 	}

@@ -61,17 +61,7 @@ func TestHostileValuesInTrialForms(t *testing.T) {
 	env.decide(t, "reviewer", active, store.DecisionApprove, "")
 	env.clock.Set(env.clock.Now().AddDate(0, 0, 8))
 	start := env.clock.Now().AddDate(0, 0, 14)
-	raw := rawDB(t, env.authEnv)
-	count := func(q string) func(t *testing.T) string {
-		return func(t *testing.T) string {
-			var s string
-			if err := raw.QueryRow(q).Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			return s
-		}
-	}
-	fixed := func(p string) func(*testing.T) string { return func(*testing.T) string { return p } }
+	count := queryText(rawDB(t, env.authEnv))
 	statusOf := func(id int64) func(*testing.T) string {
 		return count(`SELECT status || '/' || decision_comment || '/' || outcome_notes FROM trials WHERE id = ` + strconv.FormatInt(id, 10))
 	}

@@ -561,13 +561,8 @@ func RequiredByField(now time.Time) DateField {
 // requirements, or the invalid fields in form order.
 func (f RequirementsForm) Parse(now time.Time) (Requirements, []FieldError) {
 	var r Requirements
-	var errs []FieldError
-	check := func(fe *FieldError) bool {
-		if fe != nil {
-			errs = append(errs, *fe)
-		}
-		return fe == nil
-	}
+	var errs fieldErrors
+	check := errs.add
 	var fe *FieldError
 	r.Need, fe = NeedText.Check(f.Need)
 	check(fe)

@@ -197,13 +197,8 @@ type trialApplication struct {
 // tx, returning the invalid fields in form order.
 func checkApplication(ctx context.Context, tx *sql.Tx, u *User, f TrialForm, now time.Time) (trialApplication, error) {
 	var app trialApplication
-	var errs []FieldError
-	add := func(fe *FieldError) bool {
-		if fe != nil {
-			errs = append(errs, *fe)
-		}
-		return fe == nil
-	}
+	var errs fieldErrors
+	add := errs.add
 
 	// The offering, and the kind of trial it allows.
 	haveOffering := false

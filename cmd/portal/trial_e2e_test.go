@@ -23,15 +23,7 @@ import (
 func TestTrialJourneyInTheBrowser(t *testing.T) {
 	clock := store.NewManualClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)) // Monday
 	p := startPortal(t, withDemo(), withClock(clock))
-	// idle returns once the sweeper has finished a run and waits for the next.
-	idle := func() {
-		t.Helper()
-		select {
-		case <-clock.Waits():
-		case <-time.After(time.Minute):
-			t.Fatalf("the sweeper did not finish a run within a minute\n%s", p.stderr)
-		}
-	}
+	idle := sweeperIdle(t, p, clock)
 	idle() // the start-up run
 	ctx := requireBrowser(t)
 	do(t, ctx, scripts(false))
