@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -172,6 +174,17 @@ func TestTrialJourneyInTheBrowser(t *testing.T) {
 	}
 	axeHere(t, ctx)
 	shoot(t, ctx, "trial-completed")
+	// The record prints on A4 with its outcome, without the buttons.
+	pdf := printPDF(t, ctx)
+	if pages, content := pdfText(t, pdf); pages > 2 || !strings.Contains(content, "SD-WAN trial of Managed SD-WAN Branch") ||
+		!strings.Contains(content, "1 of 2 success criteria met") || strings.Contains(content, "Start a basket from this trial") || strings.Contains(content, "Back to your trials") {
+		t.Errorf("the printed trial (%d pages):\n%s", pages, content)
+	}
+	if dir := os.Getenv("PORTAL_SCREENSHOTS"); dir != "" {
+		if b, err := os.ReadFile(pdf); err == nil {
+			os.WriteFile(filepath.Join(dir, "trial-completed.pdf"), b, 0o644)
+		}
+	}
 
 	// Start a basket from it: the offering, 3 sites, the shortest term.
 	if st := press(t, ctx, `form[action="`+trialPath+`/basket"] button`); st != 200 {
