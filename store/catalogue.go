@@ -351,6 +351,98 @@ func (db *DB) AgreementOfferingsUpTo(ctx context.Context, agreementID int64, lim
 	return out, total, err
 }
 
+// ScheduleEntry is one offering in an agreement's discount schedule.
+type ScheduleEntry struct {
+	Slug, Name   string
+	MonthlyPence int64
+	MouBP        int64
+}
+
+// ScheduleCategory is one category of an agreement's discount schedule:
+// how many active offerings it has, the range of their MoU discounts, and
+// the first of them by name.
+type ScheduleCategory struct {
+	Category     Category
+	Count        int
+	MinBP, MaxBP int64
+	Offerings    []ScheduleEntry
+}
+
+// Schedule is an agreement's discount schedule: its categories in display
+// order (those with active offerings), and how many offerings it has in all
+// and how many of them are listed.
+type Schedule struct {
+	Categories []ScheduleCategory
+	Total      int
+	Listed     int
+}
+
+// AgreementSchedule returns an agreement's discount schedule, listing at
+// most limit offerings (by category, then name). Every query reads the
+// offerings_agreement_schedule index alone, in its order, so the page stays
+// cheap however many offerings the agreement has.
+func (db *DB) AgreementSchedule(ctx context.Context, agreementID int64, limit int) (Schedule, error) {
+	var s Schedule
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, scheduleCategoriesQuery, agreementID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var sc ScheduleCategory
+			if err := rows.Scan(&sc.Category.ID, &sc.Category.Slug, &sc.Category.Name, &sc.Count, &sc.MinBP, &sc.MaxBP); err != nil {
+				rows.Close()
+				return err
+			}
+			s.Categories = append(s.Categories, sc)
+			s.Total += sc.Count
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i := range s.Categories {
+			if s.Listed >= limit {
+				break
+			}
+			sc := &s.Categories[i]
+			if sc.Offerings, err = scheduleEntries(ctx, tx, agreementID, sc.Category.ID, limit-s.Listed); err != nil {
+				return err
+			}
+			s.Listed += len(sc.Offerings)
+		}
+		return nil
+	})
+	return s, err
+}
+
+const (
+	scheduleCategoriesQuery = `SELECT c.id, c.slug, c.name, g.n, g.lo, g.hi
+		FROM (SELECT category_id, count(*) AS n, min(mou_discount_bp) AS lo, max(mou_discount_bp) AS hi
+		      FROM offerings WHERE agreement_id = ? AND active = 1 GROUP BY category_id) g
+		JOIN categories c ON c.id = g.category_id
+		ORDER BY c.position, c.name`
+	scheduleEntriesQuery = `SELECT slug, name, monthly_pence, mou_discount_bp FROM offerings
+		WHERE agreement_id = ? AND active = 1 AND category_id = ? ORDER BY name LIMIT ?`
+)
+
+func scheduleEntries(ctx context.Context, tx *sql.Tx, agreementID, categoryID int64, limit int) ([]ScheduleEntry, error) {
+	rows, err := tx.QueryContext(ctx, scheduleEntriesQuery, agreementID, categoryID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ScheduleEntry
+	for rows.Next() {
+		var e ScheduleEntry
+		if err := rows.Scan(&e.Slug, &e.Name, &e.MonthlyPence, &e.MouBP); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 func agreementOfferings(ctx context.Context, q querier, agreementID int64, limit int) ([]Offering, error) {
 	rows, err := q.QueryContext(ctx, "SELECT "+offeringColumns+offeringFrom+
 		" WHERE o.agreement_id = ? AND o.active = 1 ORDER BY c.position, c.name, o.name LIMIT ?", agreementID, limit)

@@ -33,6 +33,10 @@ type DB struct {
 	stmts map[string]*sql.Stmt
 	// search caches the catalogue index and results by catalogue version.
 	search searchCache
+	// versions are the data versions as this process knows them
+	// (versions.go); versionsStmt reads them inside a write transaction.
+	versions     versionsState
+	versionsStmt *sql.Stmt
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -73,6 +77,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	db.stmts = prepareStmts(ctx, w, hotQueries)
+	if db.versionsStmt, err = w.PrepareContext(ctx, versionsQuery); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("prepare data versions query: %w", err)
+	}
 	r, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
@@ -82,6 +90,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.r = r
+	if err := db.RefreshVersions(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("read data versions: %w", err)
+	}
 	return db, nil
 }
 
@@ -97,6 +109,9 @@ func (db *DB) Close() error {
 	errs = append(errs, db.w.Close())
 	return errors.Join(errs...)
 }
+
+// Path is the database file's path.
+func (db *DB) Path() string { return db.path }
 
 // Ping reports whether the database answers a query.
 func (db *DB) Ping(ctx context.Context) error {
@@ -127,6 +142,9 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 }
 
 // write runs fn in one IMMEDIATE transaction on the writer connection.
+// The data versions it leaves (bumped by triggers when it changed data that
+// pages show) are published when it commits, so this process's caches never
+// serve a page older than its own last write.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -136,7 +154,17 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	var v Versions
+	if db.versionsStmt != nil { // nil while migrating
+		if v, err = scanVersions(tx.StmtContext(ctx, db.versionsStmt).QueryRowContext(ctx)); err != nil {
+			return fmt.Errorf("read data versions: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.publishVersions(v)
+	return nil
 }
 
 // read runs fn in one read transaction (a consistent snapshot).

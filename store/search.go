@@ -173,14 +173,14 @@ type match struct {
 const searchCacheSize = 512
 
 func (db *DB) catalogueIndex(ctx context.Context) (*catalogueIndex, error) {
-	v, err := db.CatalogueVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
+	// The version as this process knows it (no query); an index built from
+	// a newer catalogue (another process's write, not yet refreshed) is
+	// newer still, and kept.
+	v := db.Versions()[DataCatalogue]
 	c := &db.search
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.index != nil && c.index.version == v {
+	if c.index != nil && c.index.version >= v {
 		return c.index, nil
 	}
 	idx, err := db.buildIndex(ctx)
