@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,11 +46,11 @@ func (s *Server) agreement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	offerings, total, err := s.db.AgreementOfferingsUpTo(ctx, a.ID, maxSchedule)
+	schedule, err := s.db.AgreementSchedule(ctx, a.ID, maxSchedule)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Offerings: offerings, Total: total}))
+	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Schedule: schedule}))
 }
 
 // maxSchedule is the most offerings the agreement page lists in its
@@ -59,43 +60,73 @@ const maxSchedule = 200
 // maxCompare is the most offerings the compare page shows side by side.
 const maxCompare = 4
 
-func (s *Server) compare(c echo.Context) error {
-	q := c.QueryParams()
-	var ids []string
-	for _, id := range q["id"] {
-		if id = strings.TrimSpace(id); id != "" && !slices.Contains(ids, id) {
-			ids = append(ids, id)
+// compareQuery is the compare page's URL parameters, parsed.
+type compareQuery struct {
+	IDs           []string // offering slugs in column order, without repeats
+	Quantity      int
+	QuantityInput string // as typed, for the form
+	Term          int    // 0: each offering's default term
+}
+
+// parseCompareQuery reads the compare page's parameters. More than
+// maxCompare offerings is an error of its own (400 with no form); with
+// fewer than two offerings there is no quantity or term form to point an
+// error at, so they are not checked.
+func parseCompareQuery(v url.Values) (q compareQuery, errs []store.FieldError, tooMany bool) {
+	for _, id := range v["id"] {
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(q.IDs, id) {
+			q.IDs = append(q.IDs, id)
 		}
 	}
-	if len(ids) > maxCompare {
-		return echo.NewHTTPError(http.StatusBadRequest, "You can compare up to 4 offerings at a time. Remove some and try again.")
+	if len(q.IDs) > maxCompare {
+		return q, nil, true
 	}
-	page := s.page(c, "Compare offerings", "offerings")
-	props := views.CompareProps{Page: page, IDs: ids, Quantity: 1, QuantityInput: q.Get("qty")}
-	if props.QuantityInput == "" {
-		props.QuantityInput = "1"
+	q.Quantity, q.QuantityInput = 1, v.Get("qty")
+	if q.QuantityInput == "" {
+		q.QuantityInput = "1"
 	}
-	// With fewer than two offerings there is no quantity or term form to
-	// point an error at, so they are not checked.
-	compared := len(ids) >= 2
-	if n, err := strconv.Atoi(strings.TrimSpace(props.QuantityInput)); err != nil || n < store.MinQuantity || n > store.MaxQuantity {
+	compared := len(q.IDs) >= 2
+	if n, err := strconv.Atoi(strings.TrimSpace(q.QuantityInput)); err != nil || n < store.MinQuantity || n > store.MaxQuantity {
 		if compared {
-			props.Page.Errors = append(props.Page.Errors, store.FieldError{Field: "qty", Message: "Quantity must be a whole number from 1 to 100,000"})
+			errs = append(errs, store.FieldError{Field: "qty", Message: "Quantity must be a whole number from 1 to 100,000"})
 		}
 	} else {
-		props.Quantity = n
+		q.Quantity = n
 	}
-	if t := q.Get("term"); t != "" {
+	if t := v.Get("term"); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 1 || n > 120 {
 			if compared {
-				props.Page.Errors = append(props.Page.Errors, store.FieldError{Field: "term", Message: "Contract term must be a number of months"})
+				errs = append(errs, store.FieldError{Field: "term", Message: "Contract term must be a number of months"})
 			}
 		} else {
-			props.Term = n
+			q.Term = n
 		}
 	}
-	offerings, err := s.db.OfferingsBySlug(c.Request().Context(), ids)
+	return q, errs, false
+}
+
+// canonicalCompare is the compare page's canonical query: the offerings in
+// the order chosen (they are the columns), then the quantity and term as
+// numbers; not ok when the page would be an error.
+func canonicalCompare(v url.Values) (string, bool) {
+	q, errs, tooMany := parseCompareQuery(v)
+	if tooMany || len(errs) > 0 {
+		return "", false
+	}
+	u := views.CompareURL(q.IDs, q.Quantity, q.Term)
+	return strings.TrimPrefix(strings.TrimPrefix(u, "/compare"), "?"), true
+}
+
+func (s *Server) compare(c echo.Context) error {
+	q, errs, tooMany := parseCompareQuery(c.QueryParams())
+	if tooMany {
+		return echo.NewHTTPError(http.StatusBadRequest, "You can compare up to 4 offerings at a time. Remove some and try again.")
+	}
+	page := s.page(c, "Compare offerings", "offerings")
+	page.Errors = errs
+	props := views.CompareProps{Page: page, IDs: q.IDs, Quantity: q.Quantity, QuantityInput: q.QuantityInput, Term: q.Term}
+	offerings, err := s.db.OfferingsBySlug(c.Request().Context(), q.IDs)
 	if err != nil {
 		return err
 	}

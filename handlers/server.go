@@ -29,6 +29,13 @@ type Config struct {
 	// a burst of LoginBurst attempts, then one per LoginEvery (defaults 10, 6s).
 	LoginBurst int
 	LoginEvery time.Duration
+	// PageCache is the response cache for anonymous pages (nil: a new one
+	// of DefaultPageCacheBytes); its Stats are for metrics.
+	PageCache *PageCache
+	// VersionCheckEvery is how often the data versions are read from the
+	// database, to notice other processes' writes (default 1s). The
+	// server's own writes are noticed at once.
+	VersionCheckEvery time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -36,8 +43,10 @@ type Server struct {
 	db    *store.DB
 	log   *slog.Logger
 	cfg   Config
-	pages *pageCache
-	demo  bool
+	pages *PageCache
+	// public are the routes served through pages, by route path.
+	public map[string]*publicPage
+	demo   bool
 	// sessions and loginLimit belong to accounts (middleware.go).
 	sessions   *store.SessionStore
 	loginLimit *ipLimiter
@@ -45,24 +54,36 @@ type Server struct {
 
 // New builds the Echo instance with every route and middleware.
 func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
+	_, e, err := newServer(ctx, cfg)
+	return e, err
+}
+
+func newServer(ctx context.Context, cfg Config) (*Server, *echo.Echo, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	demo, err := cfg.DB.HasDemoData(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: newPageCache(), demo: demo}
+	if cfg.PageCache == nil {
+		cfg.PageCache = NewPageCache(DefaultPageCacheBytes)
+	}
+	if cfg.VersionCheckEvery <= 0 {
+		cfg.VersionCheckEvery = time.Second
+	}
+	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: cfg.PageCache, public: map[string]*publicPage{}, demo: demo}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	if err := s.initAccounts(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.routes(e)
-	return e, nil
+	go cfg.DB.WatchVersions(ctx, cfg.VersionCheckEvery)
+	return s, e, nil
 }
 
 // ipExtractor never trusts a client-supplied header unless the direct peer

@@ -479,13 +479,6 @@ func (db *DB) Categories(ctx context.Context) ([]Category, error) {
 	return out, rows.Err()
 }
 
-// CatalogueVersion returns a number that changes whenever the catalogue does.
-func (db *DB) CatalogueVersion(ctx context.Context) (int64, error) {
-	var v int64
-	err := db.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&v)
-	return v, err
-}
-
 // HasDemoData reports whether the demo data set was loaded into this database.
 func (db *DB) HasDemoData(ctx context.Context) (bool, error) {
 	var v int64
