@@ -210,7 +210,7 @@ func TestAgreements(t *testing.T) {
 	t.Run("the discount schedule reads one index, without sorting", func(t *testing.T) {
 		// The categories query may sort its few groups (one per category),
 		// never the offerings; the entries query sorts nothing.
-		for q, sortFree := range map[string]string{scheduleCategoriesQuery: "TEMP B-TREE FOR GROUP BY", scheduleEntriesQuery: "TEMP B-TREE"} {
+		for q, sortFree := range map[string]string{scheduleCategoriesQuery: "TEMP B-TREE FOR GROUP BY", scheduleEntriesQuery: "TEMP B-TREE", scheduleIDsQuery: "TEMP B-TREE"} {
 			rows, err := db.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, 1, 1, 10)
 			if err != nil {
 				t.Fatal(err)

@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -37,6 +39,10 @@ type DB struct {
 	// (versions.go); versionsStmt reads them inside a write transaction.
 	versions     versionsState
 	versionsStmt *sql.Stmt
+	// refs caches agreements and categories by catalogue version.
+	refs atomic.Pointer[refs]
+	// rstmts are read queries prepared on the reader pool, by text (readStmt).
+	rstmts sync.Map
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -100,6 +106,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // Close closes both pools, checkpointing the WAL.
 func (db *DB) Close() error {
 	var errs []error
+	db.rstmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
