@@ -23,7 +23,7 @@ import (
 const usage = `portal — Buy connectivity through CCS agreements
 
 Usage:
-  portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...] [-ocid-prefix ocds-demo01]
+  portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...] [-ocid-prefix ocds-demo01] [-page-cache-mb 16]
   portal migrate [-db PATH]
   portal seed    -offerings N [-db PATH]
   portal backup  -to FILE [-db PATH]
@@ -168,6 +168,7 @@ type serveConfig struct {
 	addr, dbPath, ocidPrefix string
 	demo, secureCookies      bool
 	trusted                  []*net.IPNet
+	pageCacheMB              int
 }
 
 func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
@@ -178,8 +179,14 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark cookies Secure and send HSTS (behind a TLS proxy)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is trusted")
 	fs.StringVar(&c.ocidPrefix, "ocid-prefix", "ocds-demo01", "OCDS ocid prefix")
+	fs.IntVar(&c.pageCacheMB, "page-cache-mb", handlers.DefaultPageCacheBytes>>20, "megabytes of public pages the response cache holds")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
+	}
+	if c.pageCacheMB < 1 {
+		fmt.Fprintln(stderr, "portal serve: -page-cache-mb must be at least 1")
+		fs.Usage()
+		return c, flag.ErrHelp
 	}
 	c.dbPath = *dbPath
 	for _, p := range strings.Split(*proxies, ",") {
@@ -225,7 +232,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	e, err := handlers.New(ctx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
-		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix})
+		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, PageCache: handlers.NewPageCache(int64(cfg.pageCacheMB) << 20)})
 	if err != nil {
 		return err
 	}
