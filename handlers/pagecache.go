@@ -364,9 +364,12 @@ func (pc *PageCache) serve(c echo.Context, key string, deps []store.DataSet, v s
 			pc.hits.Add(1)
 			return pc.write(c, e, gz)
 		}
-		return render(c) // the leader got no page to share (an error, say): render our own
+		// The leader got no page to share (an error, say): render our own.
+		c.Response().Before(func() { privateIfCookie(c.Response().Header()) })
+		return render(c)
 	}
 	pc.misses.Add(1)
+	c.Response().Before(func() { privateIfCookie(c.Response().Header()) })
 	fill := &pageFill{}
 	c.Set(ctxFill, fill)
 	err := render(c)
