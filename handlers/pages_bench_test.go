@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -22,6 +23,8 @@ import (
 //   - hit: answered from the response cache;
 //   - miss: rendered every time (a cache too small to hold a page), which is
 //     what a page costs after a catalogue change;
+//   - uncached (catalogue pages): a miss with the store's search caches
+//     cleared too, as for a search nobody has made before;
 //   - 304: a revalidation with the current ETag.
 //
 // Profile a miss with, for example:
@@ -84,6 +87,14 @@ func BenchmarkPublicPages(b *testing.B) {
 				get(b, uncached, page.url, "", http.StatusOK)
 			}
 		})
+		if strings.HasPrefix(page.url, "/offerings?") || page.url == "/offerings" {
+			b.Run(page.name+"/uncached", func(b *testing.B) {
+				for b.Loop() {
+					db.ResetSearchCache()
+					get(b, uncached, page.url, "", http.StatusOK)
+				}
+			})
+		}
 		b.Run(page.name+"/304", func(b *testing.B) {
 			req := httptest.NewRequest(http.MethodGet, page.url, nil)
 			req.Header.Set("Accept-Encoding", "gzip")

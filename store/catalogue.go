@@ -413,27 +413,34 @@ func (db *DB) AgreementOfferingsUpTo(ctx context.Context, agreementID int64, lim
 			if limit >= 0 {
 				n = min(n, limit-len(ids))
 			}
-			rows, err := db.readRows(ctx, tx, scheduleIDsQuery, agreementID, c.Category.ID, n)
+			more, err := scanIDs(db.readRows(ctx, tx, scheduleIDsQuery, agreementID, c.Category.ID, n))
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				ids = append(ids, id)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
+			ids = append(ids, more...)
 		}
 		out, err = offeringsByID(ctx, tx, ids)
 		return err
 	})
 	return out, total, err
+}
+
+// scanIDs reads a query's single integer column (a query result passed
+// straight in) and closes the rows.
+func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // offeringsByID loads the offerings with the given ids, in that order.

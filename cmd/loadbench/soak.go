@@ -10,14 +10,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"portal/store"
@@ -301,34 +299,13 @@ func soak(ctx context.Context, cfg config, dbPath string) (soakResult, error) {
 	if err != nil {
 		return res, err
 	}
-	addr, err := freeLoopbackAddr()
+	child, err := startPortal(ctx, cfg.bin, dbPath)
 	if err != nil {
 		return res, err
 	}
-	var out limitedBuffer
-	cmd := exec.CommandContext(ctx, cfg.bin, "serve", "-db", dbPath, "-addr", addr)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 25 * time.Second
-	if err := cmd.Start(); err != nil {
-		return res, err
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-		}
-	}()
-	base := "http://" + addr
-	if err := waitHealthy(ctx, base, done); err != nil {
-		return res, fmt.Errorf("%w\n%s", err, out.String())
-	}
-	pid := cmd.Process.Pid
-	logf("soak: %s serve -db %s -addr %s (pid %d)", cfg.bin, dbPath, addr, pid)
+	defer child.stop()
+	base, pid := child.base, child.pid
+	logf("soak: %s serve -db %s (pid %d)", cfg.bin, dbPath, pid)
 
 	tr := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -343,7 +320,7 @@ func soak(ctx context.Context, cfg config, dbPath string) (soakResult, error) {
 	for i := range 8 {
 		a, err := signIn(ctx, base, "buyer@northshire.example", demoPassword, tr, i)
 		if err != nil {
-			return res, fmt.Errorf("soak: %w\n%s", err, out.String())
+			return res, fmt.Errorf("soak: %w\n%s", err, child.output.String())
 		}
 		plan.actors = append(plan.actors, a)
 	}
