@@ -370,20 +370,31 @@ func (pc *PageCache) serve(c echo.Context, key string, deps []store.DataSet, v s
 	}
 	pc.misses.Add(1)
 	c.Response().Before(func() { privateIfCookie(c.Response().Header()) })
+	finished := false
+	end := func(e *pageEntry) {
+		finished = true
+		pc.finish(key, fl, e)
+	}
 	fill := &pageFill{}
 	c.Set(ctxFill, fill)
+	defer func() {
+		if !finished { // the render panicked: let the error page out, and never leave the waiters waiting
+			c.Set(ctxFill, nil)
+			pc.finish(key, fl, nil)
+		}
+	}()
 	err := render(c)
 	c.Set(ctxFill, nil)
 	if err != nil || !fill.done {
-		pc.finish(key, fl, nil)
+		end(nil)
 		return err // the error handler renders it, outside the cache
 	}
 	if fill.status != http.StatusOK || len(c.Response().Header()["Set-Cookie"]) > 0 {
-		pc.finish(key, fl, nil)
+		end(nil)
 		return writeHTML(c, fill.status, fill.body)
 	}
 	e := pc.newEntry(key, deps, v, fill.body)
-	pc.finish(key, fl, e)
+	end(e) // before writing: the waiters need not wait for this client
 	return pc.write(c, e, gz)
 }
 

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -523,4 +524,24 @@ func TestPageCacheEvictsLeastRecentlyUsed(t *testing.T) {
 			t.Errorf("a page over the bound: held, want not")
 		}
 	})
+}
+
+func TestPanickingRenderReleasesWaiters(t *testing.T) {
+	s, e, _, _ := newTestServerFull(t)
+	var calls atomic.Int32
+	s.publicGET(e, "/test/panics-once", func(c echo.Context) error {
+		if calls.Add(1) == 1 {
+			panic("render failed")
+		}
+		return writeHTML(c, http.StatusOK, []byte(strings.Repeat("fine ", 300)))
+	}, publicPage{deps: onCatalogue})
+	if w := get(e, "/test/panics-once"); w.Code != http.StatusInternalServerError {
+		t.Fatalf("first request: got %d, want 500 from the recovered panic", w.Code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	w := serve(e, httptest.NewRequestWithContext(ctx, http.MethodGet, "/test/panics-once", nil))
+	if w.Code != http.StatusOK {
+		t.Errorf("second request: got %d, want 200 (not left waiting for the failed render)", w.Code)
+	}
 }
