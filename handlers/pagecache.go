@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,8 +19,9 @@ import (
 )
 
 // PageCache is the response cache for anonymous GET pages (routes declared
-// with publicGET). It keys each page on its canonical URL, holds the page as
-// sent and gzipped (compressed once, when stored), and keeps it while the
+// with publicGET). It keys each page on its canonical URL, holds the page
+// gzipped (compressed once, when stored) and as rendered for clients that
+// take no gzip (decompressed once, when first asked for), and keeps it while the
 // data versions the page depends on are unchanged. It is bounded in bytes
 // and evicts the least recently used page first. When many requests miss
 // the same page at once, one renders it and the others wait for it.
@@ -78,9 +82,12 @@ type pageEntry struct {
 	key      string
 	deps     []store.DataSet
 	versions store.Versions // when it was rendered
-	identity pageVariant
-	gzip     *pageVariant // nil when the page is too small to compress
-	size     int64
+	// gzip is nil when the page is too small to compress. A page that is
+	// compressed is held as sent to identity clients only once one asks
+	// for it: most clients take gzip, so the cache's bytes go to them.
+	identity atomic.Pointer[pageVariant]
+	gzip     *pageVariant
+	size     int64 // guarded by PageCache.mu
 	// prev and next link the LRU list.
 	prev, next *pageEntry
 }
@@ -219,14 +226,20 @@ func (pc *PageCache) finish(key string, fl *pageFlight, e *pageEntry) {
 		pc.entries[key] = e
 		pc.pushFront(e)
 		pc.bytes += e.size
-		for pc.bytes > pc.maxBytes && pc.tail != nil {
-			pc.remove(pc.tail)
-			pc.evictions.Add(1)
-		}
+		pc.evictOver()
 	}
 	fl.entry = e
 	pc.mu.Unlock()
 	close(fl.done)
+}
+
+// evictOver drops least recently used entries until the cache is within
+// its bound.
+func (pc *PageCache) evictOver() {
+	for pc.bytes > pc.maxBytes && pc.tail != nil {
+		pc.remove(pc.tail)
+		pc.evictions.Add(1)
+	}
 }
 
 func (pc *PageCache) pushFront(e *pageEntry) {
@@ -267,20 +280,27 @@ func (pc *PageCache) remove(e *pageEntry) {
 	pc.bytes -= e.size
 }
 
-// newEntry makes the entry for a rendered page, compressing it once.
-func (pc *PageCache) newEntry(key string, deps []store.DataSet, v store.Versions, body []byte) *pageEntry {
-	e := &pageEntry{key: key, deps: deps, versions: v, identity: pc.variant(key, deps, v, body, false)}
+// newEntry makes the entry for a rendered page, compressing it once; it
+// keeps the page as rendered too when it is too small to compress or
+// keepIdentity asks (the client it is rendered for takes no gzip).
+func (pc *PageCache) newEntry(key string, deps []store.DataSet, v store.Versions, body []byte, keepIdentity bool) *pageEntry {
+	// The key, plus the entry and its header values.
+	e := &pageEntry{key: key, deps: deps, versions: v, size: int64(len(key)) + 300}
 	if len(body) > gzipMinSize {
 		gz := pc.variant(key, deps, v, gzipBytes(body), true)
 		e.gzip = &gz
+		e.size += variantSize(&gz)
 	}
-	// The bodies and key, plus the entry and its header values.
-	e.size = int64(len(key)+len(body)) + 400
-	if e.gzip != nil {
-		e.size += int64(len(e.gzip.body)) + 100
+	if e.gzip == nil || keepIdentity {
+		id := pc.variant(key, deps, v, body, false)
+		e.identity.Store(&id)
+		e.size += variantSize(&id)
 	}
 	return e
 }
+
+// variantSize is what a variant adds to its entry's size.
+func variantSize(pv *pageVariant) int64 { return int64(len(pv.body)) + 100 }
 
 func (pc *PageCache) variant(key string, deps []store.DataSet, v store.Versions, body []byte, gz bool) pageVariant {
 	tag := pc.etag(key, deps, v, gz)
@@ -291,17 +311,41 @@ func (pc *PageCache) variant(key string, deps []store.DataSet, v store.Versions,
 	return pv
 }
 
-// variant returns the body to send to a client that accepts gzip or not.
-func (e *pageEntry) variant(gz bool) *pageVariant {
+// variantFor returns the body to send to a client that takes gzip or not.
+// For an identity client of a page held only gzipped, it decompresses the
+// page once and holds that too (concurrent first askers may each
+// decompress; one result is kept).
+func (pc *PageCache) variantFor(e *pageEntry, gz bool) (*pageVariant, error) {
 	if gz && e.gzip != nil {
-		return e.gzip
+		return e.gzip, nil
 	}
-	return &e.identity
+	if id := e.identity.Load(); id != nil {
+		return id, nil
+	}
+	body, err := gunzipBytes(e.gzip.body)
+	if err != nil {
+		return nil, err
+	}
+	id := pc.variant(e.key, e.deps, e.versions, body, false)
+	if !e.identity.CompareAndSwap(nil, &id) {
+		return e.identity.Load(), nil
+	}
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	e.size += variantSize(&id)
+	if pc.entries[e.key] == e {
+		pc.bytes += variantSize(&id)
+		pc.evictOver()
+	}
+	return &id, nil
 }
 
 // write sends the stored page, or 304 when the client holds it already.
 func (pc *PageCache) write(c echo.Context, e *pageEntry, gz bool) error {
-	pv := e.variant(gz)
+	pv, err := pc.variantFor(e, gz)
+	if err != nil {
+		return err
+	}
 	h := c.Response().Header()
 	h["Etag"] = pv.etagHeader
 	h["Cache-Control"] = hdrPublicRevalidate
@@ -317,7 +361,7 @@ func (pc *PageCache) write(c echo.Context, e *pageEntry, gz bool) error {
 		h["Content-Encoding"] = pv.contentCoding
 	}
 	c.Response().WriteHeader(http.StatusOK)
-	_, err := c.Response().Write(pv.body)
+	_, err = c.Response().Write(pv.body)
 	return err
 }
 
@@ -393,7 +437,7 @@ func (pc *PageCache) serve(c echo.Context, key string, deps []store.DataSet, v s
 		end(nil)
 		return writeHTML(c, fill.status, fill.body)
 	}
-	e := pc.newEntry(key, deps, v, fill.body)
+	e := pc.newEntry(key, deps, v, fill.body, !gz)
 	end(e) // before writing: the waiters need not wait for this client
 	return pc.write(c, e, gz)
 }
@@ -412,4 +456,13 @@ func etagMatches(header []string, tag string) bool {
 		}
 	}
 	return false
+}
+
+// gunzipBytes is the body of a page held only compressed.
+func gunzipBytes(gz []byte) ([]byte, error) {
+	r, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -482,7 +484,7 @@ func TestSingleFlight(t *testing.T) {
 func TestPageCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	body := bytes.Repeat([]byte("x"), 600) // not compressed: one body each
 	probe := NewPageCache(1 << 20)
-	size := probe.newEntry("/a", onCatalogue, store.Versions{}, body).size
+	size := probe.newEntry("/a", onCatalogue, store.Versions{}, body, false).size
 	pc := NewPageCache(3 * size) // room for three
 	var v store.Versions
 	put := func(key string) {
@@ -490,7 +492,7 @@ func TestPageCacheEvictsLeastRecentlyUsed(t *testing.T) {
 		if !leader {
 			t.Fatalf("%s: already in flight", key)
 		}
-		pc.finish(key, fl, pc.newEntry(key, onCatalogue, v, body))
+		pc.finish(key, fl, pc.newEntry(key, onCatalogue, v, body, false))
 	}
 	put("/a")
 	put("/b")
@@ -518,8 +520,10 @@ func TestPageCacheEvictsLeastRecentlyUsed(t *testing.T) {
 		}
 	})
 	t.Run("a page bigger than the cache is not held", func(t *testing.T) {
+		huge := make([]byte, 4*size)
+		rand.Read(huge) // incompressible
 		fl, _ := pc.join("/huge")
-		pc.finish("/huge", fl, pc.newEntry("/huge", onCatalogue, v, bytes.Repeat([]byte("y"), int(4*size))))
+		pc.finish("/huge", fl, pc.newEntry("/huge", onCatalogue, v, huge, false))
 		if pc.get("/huge", v) != nil || pc.Stats().Entries != 2 {
 			t.Errorf("a page over the bound: held, want not")
 		}
@@ -528,6 +532,7 @@ func TestPageCacheEvictsLeastRecentlyUsed(t *testing.T) {
 
 func TestPanickingRenderReleasesWaiters(t *testing.T) {
 	s, e, _, _ := newTestServerFull(t)
+	e.Logger.SetOutput(io.Discard) // the recovered panic's stack
 	var calls atomic.Int32
 	s.publicGET(e, "/test/panics-once", func(c echo.Context) error {
 		if calls.Add(1) == 1 {
@@ -543,5 +548,32 @@ func TestPanickingRenderReleasesWaiters(t *testing.T) {
 	w := serve(e, httptest.NewRequestWithContext(ctx, http.MethodGet, "/test/panics-once", nil))
 	if w.Code != http.StatusOK {
 		t.Errorf("second request: got %d, want 200 (not left waiting for the failed render)", w.Code)
+	}
+}
+
+func TestPageHeldForIdentityClientsOnlyOnceAskedFor(t *testing.T) {
+	pc := NewPageCache(DefaultPageCacheBytes)
+	_, e, _, _ := newTestServerFull(t, func(c *Config) { c.PageCache = pc })
+	const page = "/offerings"
+	zw := get(e, page, "Accept-Encoding", "gzip")
+	gzOnly := pc.Stats().Bytes
+	if zw.Code != http.StatusOK || int64(zw.Body.Len()) >= gzOnly || gzOnly > int64(zw.Body.Len())+2000 {
+		t.Fatalf("after a gzip client: %d bytes held for a %d-byte gzipped page, want about that page only", gzOnly, zw.Body.Len())
+	}
+	plain := get(e, page)
+	withIdentity := pc.Stats().Bytes
+	if withIdentity-gzOnly < int64(plain.Body.Len()) {
+		t.Errorf("after an identity client: %d more bytes held, want the %d-byte page", withIdentity-gzOnly, plain.Body.Len())
+	}
+	zr, err := gzip.NewReader(zw.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(readAll(t, zr), plain.Body.Bytes()) {
+		t.Errorf("the identity page differs from the gzipped one")
+	}
+	checkCachedHeaders(t, plain, false)
+	if again := get(e, page); !bytes.Equal(again.Body.Bytes(), plain.Body.Bytes()) || pc.Stats().Bytes != withIdentity || pc.Stats().Misses != 1 {
+		t.Errorf("a second identity client: got %d bytes held (want %d), %d renders (want 1)", pc.Stats().Bytes, withIdentity, pc.Stats().Misses)
 	}
 }
