@@ -68,6 +68,24 @@ type soakResult struct {
 	late                     int // requests not sent on time: every worker was busy
 	rss                      []rssSample
 	earlyPeak, latePeak      int64 // kB
+	// tenths holds the latencies of each tenth of the soak, and lateBy
+	// its late requests: whether a slow p99 is a moment (the shared
+	// machine) or a drift (the server).
+	tenths [10][]time.Duration
+	lateBy [10]int
+}
+
+// timeline describes each tenth of the soak: its p99 and late requests.
+func (s soakResult) timeline() string {
+	var parts []string
+	for i, l := range s.tenths {
+		p := ms(percentile(slices.Clone(l), 0.99))
+		if s.lateBy[i] > 0 {
+			p += fmt.Sprintf(" (%d late)", s.lateBy[i])
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (s soakResult) total() (requests, failures int, latency []time.Duration) {
@@ -105,7 +123,7 @@ type soakPlan struct {
 	base      string
 	browse    []string
 	search    []string
-	lines     []string // add-line forms, without the token
+	lines     []string // add-line forms, without the token: a basket's lines
 	quotes    []string
 	actors    []*soakActor
 	anonymous *http.Client
@@ -199,14 +217,12 @@ func soakSetup(ctx context.Context, dbPath string) (browse, search, lines, quote
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	offs, _, err := db.AgreementOfferingsUpTo(ctx, mou.ID, 40)
+	offs, _, err := db.AgreementOfferingsUpTo(ctx, mou.ID, basketLines)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
 	for _, o := range offs {
-		for _, t := range o.Terms {
-			lines = append(lines, url.Values{"offering": {o.Slug}, "quantity": {"1"}, "term_months": {strconv.Itoa(t)}}.Encode())
-		}
+		lines = append(lines, url.Values{"offering": {o.Slug}, "quantity": {"1"}, "term_months": {strconv.Itoa(o.Terms[0])}}.Encode())
 	}
 	buyer, err := db.SignIn(ctx, "buyer@northshire.example", demoPassword)
 	if err != nil {
@@ -238,11 +254,11 @@ func (p *soakPlan) do(ctx context.Context, class string, n int) error {
 		req, err = http.NewRequestWithContext(ctx, http.MethodGet, p.base+p.search[n%len(p.search)], nil)
 	case "basket edit":
 		body := p.lines[(n/len(p.actors))%len(p.lines)] + "&_csrf=" + url.QueryEscape(actor.csrf)
+		client, want = actor.client, http.StatusSeeOther
 		req, err = http.NewRequestWithContext(ctx, http.MethodPost, p.base+actor.basket+"/lines", strings.NewReader(body))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
-		client, want = actor.client, http.StatusSeeOther
 	case "basket view":
 		req, err = http.NewRequestWithContext(ctx, http.MethodGet, p.base+actor.basket, nil)
 		client = actor.client
@@ -285,6 +301,11 @@ func pick(r *rand.Rand) string {
 	return soakClasses[0].name
 }
 
+// basketLines is how many lines each signed-in buyer's basket has: its
+// edits add to them (merging quantities), so the basket, and the cost of
+// showing it, stays the same size however long the soak runs.
+const basketLines = 10
+
 // demoPassword is the password loadbench gives the demo accounts.
 const demoPassword = "loadbench-password"
 
@@ -324,6 +345,12 @@ func soak(ctx context.Context, cfg config, dbPath string) (soakResult, error) {
 		}
 		plan.actors = append(plan.actors, a)
 	}
+	// Each basket gets its lines before the capacity is measured.
+	for i := range len(plan.actors) * len(plan.lines) {
+		if err := plan.do(ctx, "basket edit", i); err != nil {
+			return res, fmt.Errorf("soak: fill the baskets: %w", err)
+		}
+	}
 
 	// Capacity: the mix as fast as the server answers, once the first
 	// of each page has been rendered (which the soak's warm-up also sees).
@@ -362,9 +389,13 @@ func soak(ctx context.Context, cfg config, dbPath string) (soakResult, error) {
 	}
 	jobs := make(chan job, 4096)
 	var mu sync.Mutex
-	record := func(class string, d time.Duration, err error) {
+	tenth := func(at time.Time) int { return min(9, max(0, int(10*at.Sub(start)/cfg.soak))) }
+	record := func(class string, at time.Time, d time.Duration, err error) {
 		mu.Lock()
 		defer mu.Unlock()
+		if err == nil {
+			res.tenths[tenth(at)] = append(res.tenths[tenth(at)], d)
+		}
 		c := res.classes[class]
 		if c == nil {
 			c = &classStats{}
@@ -385,7 +416,7 @@ func soak(ctx context.Context, cfg config, dbPath string) (soakResult, error) {
 		workers.Go(func() {
 			for j := range jobs {
 				err := plan.do(ctx, j.class, j.n)
-				record(j.class, time.Since(j.at), err)
+				record(j.class, j.at, time.Since(j.at), err)
 			}
 		})
 	}
@@ -404,6 +435,7 @@ dispatch:
 			case jobs <- job{pick(r), int(seq.Add(1)), next}:
 			default:
 				res.late++
+				res.lateBy[tenth(next)]++
 			}
 			if ctx.Err() != nil {
 				break dispatch
@@ -424,6 +456,7 @@ dispatch:
 	logf("soak: %d requests (%.0f req/s), %d failures, %d late, p50 %s p99 %s; RSS peak %d MB early, %d MB late (flat: %v)",
 		requests, res.achieved, failures, res.late, ms(percentile(latency, 0.5)), ms(percentile(latency, 0.99)),
 		res.earlyPeak/1024, res.latePeak/1024, res.flat())
+	logf("soak: p99 by tenth of the run: %s", res.timeline())
 	for _, c := range soakClasses {
 		if s := res.classes[c.name]; s != nil {
 			logf("soak: %-12s %7d requests, %d failures %s, p50 %s p99 %s", c.name, s.requests, s.failures, s.firstErr,

@@ -144,6 +144,7 @@ func (s summary) print(w io.Writer, cfg config) {
 		fmt.Fprintf(w, "\nSoak: `portal serve` over %s offerings; its capacity for the mix measured first (%d connections, closed loop: %s req/s), then the mix sent open loop at half that (%s req/s asked, %s req/s done; latency counted from each request's scheduled start) for %s: %s requests, p50 / p99 %s / %s; RSS sampled every second, peak %d MB in the first tenths and %d MB in the last fifth.\n\n",
 			thousands(s.soak.offerings), cfg.conns, thousands(int(s.soak.capacity)), thousands(int(s.soak.rate)), thousands(int(s.soak.achieved)),
 			s.soak.duration, thousands(requests), ms(percentile(latency, 0.5)), ms(percentile(latency, 0.99)), s.soak.earlyPeak/1024, s.soak.latePeak/1024)
+		fmt.Fprintf(w, "p99 in each tenth of the soak: %s.\n\n", s.soak.timeline())
 		fmt.Fprintf(w, "| Requests | Share | Count | Errors | p50 / p99 |\n|---|---:|---:|---:|---|\n")
 		for _, c := range soakClasses {
 			st := s.soak.classes[c.name]
