@@ -20,6 +20,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	g.POST("/users", s.adminCreateUser)
 	g.POST("/users/:id/disable", s.adminSetUserActive(false))
 	g.POST("/users/:id/enable", s.adminSetUserActive(true))
+	g.GET("/security", s.adminSecurity)
 	g.GET("/organisations", s.adminOrgs)
 	g.GET("/organisations/new", s.adminNewOrg)
 	g.POST("/organisations", s.adminCreateOrg)
@@ -56,14 +57,14 @@ func (s *Server) adminUsers(c echo.Context) error {
 
 // userForm reads the new-user form.
 func userForm(c echo.Context) store.NewUser {
-	org, _ := strconv.ParseInt(c.FormValue("org"), 10, 64)
+	org, _ := strconv.ParseInt(formValue(c, "org"), 10, 64)
 	return store.NewUser{
-		Name:         c.FormValue("name"),
-		Email:        c.FormValue("email"),
+		Name:         formValue(c, "name"),
+		Email:        formValue(c, "email"),
 		OrgID:        org,
-		Role:         c.FormValue("role"),
-		SupplierSlug: c.FormValue("supplier"),
-		Password:     c.FormValue("password"),
+		Role:         formValue(c, "role"),
+		SupplierSlug: formValue(c, "supplier"),
+		Password:     formValue(c, "password"),
 	}
 }
 
@@ -95,7 +96,7 @@ func (s *Server) adminCreateUser(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	s.log.Info("user created", "by", currentUser(c).ID, "user", u.ID, "role", u.Role, "org", u.OrgID)
+	reqLog(c).Info("user created", "by", currentUser(c).ID, "user", u.ID, "role", u.Role, "org", u.OrgID)
 	setFlash(c, fmt.Sprintf("Account created for %s (%s)", u.Name, u.Email))
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
 }
@@ -110,7 +111,7 @@ func (s *Server) adminSetUserActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		s.log.Info("user active changed", "by", currentUser(c).ID, "user", u.ID, "active", active)
+		reqLog(c).Info("user active changed", "by", currentUser(c).ID, "user", u.ID, "active", active)
 		if active {
 			setFlash(c, fmt.Sprintf("%s can sign in again", u.Name))
 		} else {
@@ -139,14 +140,14 @@ func (s *Server) adminNewOrg(c echo.Context) error {
 }
 
 func (s *Server) adminCreateOrg(c echo.Context) error {
-	n := store.NewOrganisation{Name: c.FormValue("name"), Type: c.FormValue("type"), Identifier: strings.TrimSpace(c.FormValue("identifier"))}
+	n := store.NewOrganisation{Name: formValue(c, "name"), Type: formValue(c, "type"), Identifier: strings.TrimSpace(formValue(c, "identifier"))}
 	o, err := s.db.CreateOrganisation(c.Request().Context(), currentUser(c), n)
 	if store.ErrorCode(err) == store.EINVALID {
 		return s.renderOrgForm(c, http.StatusUnprocessableEntity, n, store.ErrorFields(err))
 	} else if err != nil {
 		return err
 	}
-	s.log.Info("organisation created", "by", currentUser(c).ID, "org", o.ID)
+	reqLog(c).Info("organisation created", "by", currentUser(c).ID, "org", o.ID)
 	setFlash(c, fmt.Sprintf("%s added", o.Name))
 	return c.Redirect(http.StatusSeeOther, "/admin/organisations")
 }
@@ -161,7 +162,7 @@ func (s *Server) adminSetOrgActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		s.log.Info("organisation active changed", "by", currentUser(c).ID, "org", o.ID, "active", active)
+		reqLog(c).Info("organisation active changed", "by", currentUser(c).ID, "org", o.ID, "active", active)
 		if active {
 			setFlash(c, fmt.Sprintf("%s is enabled; its users can sign in again", o.Name))
 		} else {
@@ -169,4 +170,30 @@ func (s *Server) adminSetOrgActive(active bool) echo.HandlerFunc {
 		}
 		return c.Redirect(http.StatusSeeOther, "/admin/organisations")
 	}
+}
+
+// adminSecurity is the security log with its filters (GET /admin/security).
+// Bad filter values are shown as errors above the form (400), with the
+// unfiltered first page below.
+func (s *Server) adminSecurity(c echo.Context) error {
+	q := c.QueryParams()
+	f := store.SecurityFilter{Kind: q.Get("kind"), Email: strings.TrimSpace(q.Get("email")), IP: strings.TrimSpace(q.Get("ip")),
+		From: q.Get("from"), To: q.Get("to"), Page: q.Get("page")}
+	page := s.page(c, "Security log", "admin")
+	status := http.StatusOK
+	if errs := f.Validate(); errs != nil {
+		page.Errors, status = errs, http.StatusBadRequest
+	}
+	query := f
+	if status != http.StatusOK {
+		query = store.SecurityFilter{}
+	}
+	res, err := s.db.SecurityEvents(c.Request().Context(), currentUser(c), query)
+	if err != nil {
+		return err
+	}
+	if res.Page > res.Pages && status == http.StatusOK {
+		return echo.ErrNotFound
+	}
+	return render(c, status, views.AdminSecurity(views.AdminSecurityProps{Page: page, Filter: f, Result: res}))
 }

@@ -71,6 +71,24 @@ func TestAdminCreatesUser(t *testing.T) {
 			t.Fatal("an invalid form saved a user")
 		}
 	})
+	t.Run("weak passwords are refused with a message by the field (issue 14)", func(t *testing.T) {
+		for _, tt := range []struct{ name, pw, want string }{
+			{"a common password", "password1234", "harder to guess"},
+			{"twelve spaces", strings.Repeat(" ", 12), "characters other than spaces"},
+			{"twelve NULs", strings.Repeat("\x00", 12), "control characters"},
+		} {
+			w := admin.do("POST", "/admin/users", url.Values{"name": {"Wes Weak"}, "email": {"wes@testshire.example"}, "org": {north}, "role": {store.RoleBuyer}, "password": {tt.pw}})
+			if w.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("%s: status %d, want 422", tt.name, w.Code)
+			}
+			if got := text(authDoc(t, w).Find("#password-error")); !strings.Contains(got, tt.want) {
+				t.Errorf("%s: field message %q, want it to say %q", tt.name, got, tt.want)
+			}
+		}
+		if _, err := env.db.UserByEmail(t.Context(), store.Operator(), "wes@testshire.example"); store.ErrorCode(err) != store.ENOTFOUND {
+			t.Fatalf("a weak password created the account (err %v)", err)
+		}
+	})
 	t.Run("role that does not suit the organisation is a field error", func(t *testing.T) {
 		w := admin.do("POST", "/admin/users", url.Values{"name": {"R"}, "email": {"r@testshire.example"}, "org": {north}, "role": {store.RoleReviewer}, "password": {"long enough password"}})
 		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(authDoc(t, w).Find(".error-summary").Text(), "Reviewers must belong to Crown Commercial Service") {

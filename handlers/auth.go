@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -19,12 +20,13 @@ func (s *Server) accountRoutes(e *echo.Echo) {
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout, s.requireRole())
 	e.GET("/organisations/:id", s.organisationPage, s.requireRole())
+	e.GET("/account/sessions", s.accountSessions, s.requireRole())
+	e.POST("/account/sessions/end-others", s.endOtherSessions, s.requireRole())
 	s.adminRoutes(e.Group("/admin", s.requireRole(store.RoleAdmin)))
 }
 
 // Limits on the sign-in form; anything longer is refused before hashing.
 const (
-	maxEmailLen    = 254
 	maxPasswordLen = 1024 // bytes
 	maxNextLen     = 2048
 )
@@ -44,12 +46,11 @@ func parseLoginForm(v url.Values) (loginForm, []store.FieldError) {
 		f.Next = next
 	}
 	var errs []store.FieldError
-	switch {
-	case f.Email == "":
-		errs = append(errs, store.FieldError{Field: "email", Message: "Enter your email address"})
-	case len(f.Email) > maxEmailLen || !utf8.ValidString(f.Email):
-		errs = append(errs, store.FieldError{Field: "email", Message: "Enter an email address of 254 characters or fewer"})
-		f.Email = ""
+	email := store.EmailText
+	email.Empty = "Enter your email address"
+	if _, fe := email.Check(f.Email); fe != nil {
+		errs = append(errs, *fe)
+		f.Email = "" // what was refused is not shown again
 	}
 	switch {
 	case f.Password == "":
@@ -98,43 +99,98 @@ func (s *Server) renderLogin(c echo.Context, status int, f loginForm, errs []sto
 }
 
 // login checks the per-address throttle (429), then the credentials; any
-// failure is 422 with one generic message. Success starts a new session and
-// goes back to the page the person wanted.
+// failure is 422 with one generic message. Success starts a new session,
+// renews the browser's device cookie and goes back to the page the person
+// wanted.
 func (s *Server) login(c echo.Context) error {
-	ip := c.RealIP()
-	if !s.loginLimit.allow(ip) {
-		s.log.Warn("sign-in throttled", "ip", ip)
+	ctx := c.Request().Context()
+	client := s.client(c)
+	if ok, first := s.loginLimit.allow(client.IP); !ok {
+		s.metrics.signIn(store.OutcomeThrottled, false)
+		reqLog(c).Warn("sign-in throttled", "ip", client.IP)
+		if first { // one row per burst, not one per refused request
+			ev := store.SecurityEvent{Kind: store.SecThrottled, IP: client.IP, Device: store.DeviceSummary(client.UserAgent),
+				Detail: "too many sign-in attempts from this address"}
+			if err := s.db.LogSecurityEvent(ctx, ev); err != nil {
+				return err
+			}
+		}
 		return echo.NewHTTPError(http.StatusTooManyRequests, "There have been too many attempts to sign in from your network. Wait a minute and try again.")
 	}
-	params, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
-	}
-	f, errs := parseLoginForm(params)
+	f, errs := parseLoginForm(formValues(c))
 	if errs != nil {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f, errs)
 	}
-	u, err := s.db.SignIn(c.Request().Context(), f.Email, f.Password)
+	res, err := s.db.SignIn(ctx, store.SignInAttempt{Email: f.Email, Password: f.Password, Device: s.deviceToken(c.Request()), Client: client})
+	if err == nil || store.ErrorCode(err) == store.EUNAUTHORIZED {
+		s.metrics.signIn(res.Outcome, res.KnownBrowser)
+	}
 	if store.ErrorCode(err) == store.EUNAUTHORIZED {
-		s.log.Info("sign-in failed", "ip", ip)
+		// The account is named by its HMAC, never by the address typed.
+		reqLog(c).Info("sign-in failed", "account", res.Account, "outcome", res.Outcome, "known_browser", res.KnownBrowser, "ip", client.IP)
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f, []store.FieldError{{Field: "email", Message: store.SignInFailed}})
 	} else if err != nil {
 		return err
 	}
+	u := res.User
 	if err := s.startSession(c, u); err != nil {
 		return err
 	}
-	s.log.Info("signed in", "user", u.ID, "role", u.Role, "ip", ip)
+	if err := s.setDeviceCookie(c, res.Device); err != nil {
+		return err
+	}
+	reqLog(c).Info("signed in", "user", u.ID, "role", u.Role, "known_browser", res.KnownBrowser, "ip", client.IP)
 	return c.Redirect(http.StatusSeeOther, firstNonEmpty(f.Next, "/"))
 }
 
-// logout deletes the session on the server and the cookie.
+// client is who is asking, for the store: the address and the User-Agent.
+func (s *Server) client(c echo.Context) store.Client {
+	return store.Client{IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
+}
+
+// deviceCookie names the cookie that marks a browser which has signed in to
+// an account before (OWASP's device cookie; store/signin.go).
+const deviceCookie = "portal_device"
+
+// deviceToken returns the token of the request's device cookie if the
+// server signed it, or "".
+func (s *Server) deviceToken(r *http.Request) string {
+	name := s.secureName(r, deviceCookie)
+	ck, err := r.Cookie(name)
+	if err != nil {
+		return ""
+	}
+	tok, _ := s.sessions.Verify(name, ck.Value, store.DeviceMaxAge)
+	return tok
+}
+
+// setDeviceCookie sends the browser its new device token: signed, only ever
+// sent to /login, and kept when the person signs out.
+func (s *Server) setDeviceCookie(c echo.Context, token string) error {
+	r := c.Request()
+	name := s.secureName(r, deviceCookie)
+	signed, err := s.sessions.Sign(name, token)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(c.Response(), &http.Cookie{Name: name, Value: signed, Path: "/login", MaxAge: int(store.DeviceMaxAge / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.isHTTPS(r)})
+	return nil
+}
+
+// logout deletes the session on the server and the cookie (the device
+// cookie stays: this browser remains one the account knows).
 func (s *Server) logout(c echo.Context) error {
 	u := currentUser(c)
 	if err := s.endSession(c); err != nil {
 		return err
 	}
-	s.log.Info("signed out", "user", u.ID)
+	client := s.client(c)
+	ev := store.SecurityEvent{Kind: store.SecSignedOut, UserID: u.ID, IP: client.IP, Device: store.DeviceSummary(client.UserAgent)}
+	if err := s.db.LogSecurityEvent(c.Request().Context(), ev); err != nil {
+		return err
+	}
+	reqLog(c).Info("signed out", "user", u.ID)
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"portal/store"
 )
 
 func TestSafeReturnPath(t *testing.T) {
@@ -122,7 +124,7 @@ func FuzzParseLoginForm(f *testing.F) {
 		if form.Next != "" {
 			checkSameSite(t, form.Next)
 		}
-		if form.Email != strings.TrimSpace(form.Email) || len(form.Email) > maxEmailLen || !utf8.ValidString(form.Email) {
+		if form.Email != strings.TrimSpace(form.Email) || utf8.RuneCountInString(form.Email) > store.MaxEmail || !utf8.ValidString(form.Email) {
 			t.Fatalf("email %q not trimmed, too long or not UTF-8", form.Email)
 		}
 		// Errors come in form order, at most one per field, each with a message.

@@ -3,13 +3,16 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -24,19 +27,21 @@ const testPassword = "correct horse battery"
 // authEnv is a server over a fresh database holding the demo catalogue and
 // one account per role, in organisations that do not clash with demo data.
 type authEnv struct {
-	t     *testing.T
-	e     *echo.Echo
-	db    *store.DB
-	logs  *testLog
-	orgs  map[string]store.Organisation // north, east, ccs, supplier
-	users map[string]store.User         // buyer, buyer2, reviewer, supplier, admin
+	t      *testing.T
+	e      *echo.Echo
+	db     *store.DB
+	dbPath string
+	logs   *testLog
+	orgs   map[string]store.Organisation // north, east, ccs, supplier
+	users  map[string]store.User         // buyer, buyer2, reviewer, supplier, admin
 }
 
 func newAuthEnv(t *testing.T, configure ...func(*Config)) *authEnv {
 	t.Helper()
 	store.UseTestPasswordParams()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
+	path := filepath.Join(t.TempDir(), "portal.db")
+	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,13 +54,17 @@ func newAuthEnv(t *testing.T, configure ...func(*Config)) *authEnv {
 	for _, f := range configure {
 		f(&cfg)
 	}
+	// Background work stops, and is waited for, before the database closes
+	// (cleanups run last registered first).
+	var background sync.WaitGroup
+	cfg.Background = &background
 	sctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
+	t.Cleanup(func() { cancel(); background.Wait() })
 	e, err := New(sctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &authEnv{t: t, e: e, db: db, logs: logs, orgs: map[string]store.Organisation{}, users: map[string]store.User{}}
+	env := &authEnv{t: t, e: e, db: db, dbPath: path, logs: logs, orgs: map[string]store.Organisation{}, users: map[string]store.User{}}
 	op := store.Operator()
 	for key, n := range map[string]store.NewOrganisation{
 		"north":    {Name: "Testshire County Council", Type: store.OrgCountyCouncil, Identifier: "GB-LAC-E10000001"},
@@ -86,7 +95,9 @@ func newAuthEnv(t *testing.T, configure ...func(*Config)) *authEnv {
 	return env
 }
 
-// authClient is a browser stand-in: a cookie jar, a peer address and headers.
+// authClient is a browser stand-in: a cookie jar that sends a cookie only
+// to its path (and a Secure one only over HTTPS), a peer address, headers,
+// and the CSRF token of the last page that had a form.
 type authClient struct {
 	t      *testing.T // the test it reports to; set it in parallel subtests
 	env    *authEnv
@@ -94,23 +105,36 @@ type authClient struct {
 	peer   string // RemoteAddr host
 	header http.Header
 	https  bool
+	// proxyTLS: the browser speaks HTTPS to a proxy that forwards plain
+	// HTTP (-secure-cookies), so it sends Secure cookies.
+	proxyTLS bool
+	csrf     string // the _csrf value of the last page with a form
 }
 
 func (env *authEnv) client() *authClient {
 	return &authClient{t: env.t, env: env, jar: map[string]*http.Cookie{}, peer: "192.0.2.10", header: http.Header{}}
 }
 
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]*)"`)
+
+// pathMatch is RFC 6265's path-match: does a cookie for cookiePath go with a
+// request for path?
+func pathMatch(cookiePath, path string) bool {
+	if cookiePath == "" || cookiePath == "/" || path == cookiePath {
+		return true
+	}
+	return strings.HasPrefix(path, cookiePath) && (strings.HasSuffix(cookiePath, "/") || path[len(cookiePath)] == '/')
+}
+
 // do sends a request; a non-nil form is POSTed url-encoded, and gets the
-// jar's CSRF token unless it already has a _csrf field.
+// CSRF token of the last page unless it already has a _csrf field.
 func (cl *authClient) do(method, path string, form url.Values) *httptest.ResponseRecorder {
 	cl.t.Helper()
 	var body io.Reader
 	if form != nil {
 		if _, ok := form["_csrf"]; !ok {
 			form = authCloneValues(form)
-			if c := cl.jar[csrfCookie]; c != nil {
-				form.Set("_csrf", c.Value)
-			}
+			form.Set("_csrf", cl.csrf)
 		}
 		body = strings.NewReader(form.Encode())
 	}
@@ -126,7 +150,7 @@ func (cl *authClient) do(method, path string, form url.Values) *httptest.Respons
 	for k, v := range cl.header {
 		r.Header[k] = v
 	}
-	for _, c := range cl.jar {
+	for _, c := range cl.cookiesFor(r.URL.Path) {
 		r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}
 	w := httptest.NewRecorder()
@@ -138,7 +162,22 @@ func (cl *authClient) do(method, path string, form url.Values) *httptest.Respons
 			cl.jar[c.Name] = c
 		}
 	}
+	if m := csrfField.FindSubmatch(w.Body.Bytes()); m != nil {
+		cl.csrf = html.UnescapeString(string(m[1]))
+	}
 	return w
+}
+
+// cookiesFor returns the jar's cookies that a browser sends with a request
+// for path.
+func (cl *authClient) cookiesFor(path string) []*http.Cookie {
+	var out []*http.Cookie
+	for _, c := range cl.jar {
+		if pathMatch(c.Path, path) && (!c.Secure || cl.https || cl.proxyTLS) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func authCloneValues(v url.Values) url.Values {
@@ -160,6 +199,7 @@ func (cl *authClient) signIn(key string) {
 	if cl.jar[sessionCookie] == nil {
 		cl.t.Fatalf("sign in as %s: no session cookie", key)
 	}
+	cl.do("GET", w.Header().Get("Location"), nil) // as a browser follows the 303
 }
 
 func authDoc(t *testing.T, w *httptest.ResponseRecorder) *goquery.Document {

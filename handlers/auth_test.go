@@ -21,12 +21,15 @@ func TestLoginPage(t *testing.T) {
 		t.Fatalf("GET /login: status %d, want 200", w.Code)
 	}
 	d := authDoc(t, w)
-	csrf := authSetCookie(w, csrfCookie)
-	if csrf == nil || !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode {
-		t.Fatalf("GET /login: CSRF cookie %+v, want HttpOnly SameSite=Lax", csrf)
+	csrf := authSetCookie(w, signinCSRFCookie)
+	if csrf == nil || !csrf.HttpOnly || csrf.SameSite != http.SameSiteStrictMode || csrf.Path != "/login" {
+		t.Fatalf("GET /login: CSRF cookie %+v, want HttpOnly SameSite=Strict Path=/login", csrf)
 	}
-	if got, _ := d.Find(`form[action="/login"] input[name="_csrf"]`).Attr("value"); got == "" || got != csrf.Value {
-		t.Fatalf("form _csrf = %q, want the cookie's token %q", got, csrf.Value)
+	if got, _ := d.Find(`form[action="/login"] input[name="_csrf"]`).Attr("value"); got == "" || got == csrf.Value {
+		t.Fatalf("form _csrf = %q, want a token, and the cookie %q to hold it signed", got, csrf.Value)
+	}
+	if got := w.Header().Get("Cache-Control"); got != "private, no-store" {
+		t.Errorf("GET /login: Cache-Control %q, want private, no-store (the page is per browser, and sets a cookie)", got)
 	}
 	if got, _ := d.Find(`form[action="/login"] input[name="next"]`).Attr("value"); got != "/admin/users" {
 		t.Fatalf("form next = %q, want /admin/users", got)
@@ -186,11 +189,68 @@ func TestLockoutOverHTTP(t *testing.T) {
 	}
 	w := cl.do("POST", "/login", url.Values{"email": {email}, "password": {testPassword}})
 	if w.Code != http.StatusUnprocessableEntity {
-		t.Fatalf("right password while locked: status %d, want 422", w.Code)
+		t.Fatalf("right password while locked: status %d, want 422 (only the address throttle answers 429)", w.Code)
 	}
 	if got := authDoc(t, w).Find(".error-summary").Text(); got != bodies[0] {
 		t.Fatalf("locked message %q differs from the wrong-password one %q", got, bodies[0])
 	}
+}
+
+// TestStrangersCannotLockTheHolderOut is issue 14's defect 1: after seven
+// wrong guesses from other addresses, the account holder signs in from the
+// browser they used before, while a new browser is refused.
+func TestStrangersCannotLockTheHolderOut(t *testing.T) {
+	env := newAuthEnv(t)
+	email := env.users["reviewer"].Email
+	holder := env.client()
+	holder.signIn("reviewer")
+	if dc := holder.jar[deviceCookie]; dc == nil || dc.Path != "/login" || !dc.HttpOnly || dc.SameSite != http.SameSiteStrictMode || dc.MaxAge < 300*24*3600 {
+		t.Fatalf("device cookie %+v, want HttpOnly SameSite=Strict Path=/login kept for most of a year", dc)
+	}
+	if w := holder.do("POST", "/logout", url.Values{}); w.Code != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", w.Code)
+	}
+	if holder.jar[deviceCookie] == nil {
+		t.Fatal("signing out dropped the device cookie")
+	}
+	for i := range 7 {
+		stranger := env.client()
+		stranger.peer = "203.0.113." + strconv.Itoa(10+i)
+		stranger.do("GET", "/login", nil)
+		if w := stranger.do("POST", "/login", url.Values{"email": {email}, "password": {"guess number " + strconv.Itoa(i)}}); w.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: status %d, want 422", i+1, w.Code)
+		}
+	}
+	newBrowser := env.client()
+	newBrowser.do("GET", "/login", nil)
+	if w := newBrowser.do("POST", "/login", url.Values{"email": {email}, "password": {testPassword}}); w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("the right password from a new browser while locked: %d, want 422", w.Code)
+	}
+	holder.do("GET", "/login", nil)
+	w := holder.do("POST", "/login", url.Values{"email": {email}, "password": {testPassword}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("the holder's own browser: status %d, want 303\n%s", w.Code, w.Body)
+	}
+	if c := authSetCookie(w, deviceCookie); c == nil {
+		t.Fatal("a successful sign-in did not renew the device cookie")
+	}
+	t.Run("a device cookie the server did not sign is no exemption", func(t *testing.T) {
+		forged := env.client()
+		forged.do("GET", "/login", nil)
+		forged.jar[deviceCookie] = &http.Cookie{Name: deviceCookie, Value: "made-up", Path: "/login"}
+		if w := forged.do("POST", "/login", url.Values{"email": {email}, "password": {testPassword}}); w.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("forged device cookie: %d, want 422", w.Code)
+		}
+	})
+	t.Run("the failures are logged by HMAC, never by the address typed", func(t *testing.T) {
+		logs := env.logs.String()
+		if !strings.Contains(logs, `"account":"`+env.db.AccountTag(email)+`"`) {
+			t.Fatalf("no sign-in failure names the account by its tag:\n%s", logs)
+		}
+		if strings.Contains(logs, email) {
+			t.Fatalf("the log holds the email address:\n%s", logs)
+		}
+	})
 }
 
 func TestSessionIDChangesAtSignIn(t *testing.T) {
@@ -207,13 +267,17 @@ func TestSessionIDChangesAtSignIn(t *testing.T) {
 		cl := env.client()
 		cl.signIn("buyer")
 		old := *cl.jar[sessionCookie]
-		oldCSRF := cl.jar[csrfCookie].Value
+		oldCSRF := cl.csrf
 		cl.signIn("admin")
 		if cl.jar[sessionCookie].Value == old.Value {
 			t.Fatal("session id unchanged at a second sign-in")
 		}
-		if cl.jar[csrfCookie].Value == oldCSRF {
+		cl.do("GET", "/admin", nil)
+		if cl.csrf == oldCSRF || cl.csrf == "" {
 			t.Fatal("CSRF token unchanged at sign-in")
+		}
+		if w := cl.do("POST", "/logout", url.Values{"_csrf": {oldCSRF}}); w.Code != http.StatusForbidden {
+			t.Fatalf("the previous session's token: status %d, want 403", w.Code)
 		}
 		replay := env.client()
 		replay.jar[sessionCookie] = &old
@@ -298,12 +362,17 @@ func TestCookiesSecureOnlyOverHTTPS(t *testing.T) {
 			env := newAuthEnv(t, func(c *Config) { c.SecureCookies = tt.secureFlag })
 			cl := env.client()
 			cl.https = tt.https
+			cl.proxyTLS = tt.secureFlag
 			if tt.xfp {
 				cl.header.Set("X-Forwarded-Proto", "https")
 			}
 			w := cl.do("GET", "/login", nil)
-			if c := authSetCookie(w, csrfCookie); c == nil || c.Secure != tt.want {
-				t.Fatalf("CSRF cookie %+v, want Secure=%v", c, tt.want)
+			name := signinCSRFCookie
+			if tt.want {
+				name = "__Secure-" + name
+			}
+			if c := authSetCookie(w, name); c == nil || c.Secure != tt.want {
+				t.Fatalf("CSRF cookie %s: %+v, want Secure=%v", name, c, tt.want)
 			}
 			if hsts := w.Header().Get("Strict-Transport-Security"); (hsts != "") != tt.want {
 				t.Fatalf("HSTS %q, want present=%v", hsts, tt.want)
@@ -312,6 +381,16 @@ func TestCookiesSecureOnlyOverHTTPS(t *testing.T) {
 			c := authSetCookie(w, sessionCookie)
 			if c == nil || c.Secure != tt.want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
 				t.Fatalf("session cookie %+v, want Secure=%v HttpOnly SameSite=Lax", c, tt.want)
+			}
+			dname := deviceCookie
+			if tt.want {
+				dname = "__Secure-" + dname
+			}
+			if d := authSetCookie(w, dname); d == nil || d.Secure != tt.want || d.Path != "/login" {
+				t.Fatalf("device cookie %s: %+v, want Secure=%v Path=/login", dname, d, tt.want)
+			}
+			if gone := authSetCookie(w, name); gone == nil || gone.MaxAge >= 0 {
+				t.Fatalf("sign-in form cookie %s not dropped at sign-in: %+v", name, gone)
 			}
 		})
 	}

@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -61,7 +64,7 @@ func (s *Server) renderBaskets(c echo.Context, status int, name string, errs []s
 }
 
 func (s *Server) createBasket(c echo.Context) error {
-	name := c.FormValue("name")
+	name := formValue(c, "name")
 	b, err := s.db.CreateBasket(c.Request().Context(), currentUser(c), name)
 	if store.ErrorCode(err) == store.EINVALID {
 		return s.renderBaskets(c, http.StatusUnprocessableEntity, name, store.ErrorFields(err))
@@ -179,7 +182,7 @@ func lineAddedMessage(r store.LineAdded) string {
 }
 
 func lineForm(c echo.Context) store.LineForm {
-	return store.LineForm{Offering: c.FormValue("offering"), Quantity: c.FormValue("quantity"), TermMonths: c.FormValue("term_months")}
+	return store.LineForm{Offering: formValue(c, "offering"), Quantity: formValue(c, "quantity"), TermMonths: formValue(c, "term_months")}
 }
 
 func (s *Server) addLine(c echo.Context) error {
@@ -205,7 +208,7 @@ func (s *Server) updateLine(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ch := store.LineChange{Quantity: c.FormValue("quantity"), TermMonths: c.FormValue("term_months"), Version: c.FormValue("version")}
+	ch := store.LineChange{Quantity: formValue(c, "quantity"), TermMonths: formValue(c, "term_months"), Version: formValue(c, "version")}
 	if err := s.db.UpdateLine(c.Request().Context(), currentUser(c), id, line, ch); err != nil {
 		return s.basketFailure(c, id, err, basketView{lineEdit: &views.LineEdit{LineID: line, Quantity: ch.Quantity, TermMonths: ch.TermMonths}})
 	}
@@ -222,7 +225,7 @@ func (s *Server) deleteLine(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteLine(c.Request().Context(), currentUser(c), id, line, c.FormValue("version")); err != nil {
+	if err := s.db.DeleteLine(c.Request().Context(), currentUser(c), id, line, formValue(c, "version")); err != nil {
 		return s.basketFailure(c, id, err, basketView{})
 	}
 	setFlash(c, "Line removed")
@@ -251,8 +254,9 @@ func (s *Server) requirementsPage(c echo.Context) error {
 func (s *Server) renderRequirements(c echo.Context, status int, b store.Basket, f store.RequirementsForm, errs []store.FieldError, conflict string) error {
 	page := s.page(c, "What you need", "baskets")
 	page.Errors = errs
+	example := store.TodayLondon(s.db.Now()).AddDate(0, 2, 0)
 	return render(c, status, views.RequirementsPage(views.RequirementsProps{Page: page, Basket: b, Form: f, Conflict: conflict,
-		Today: store.TodayLondon(s.db.Now()).Format("2006-01-02")}))
+		Example: example.Format("2 1 2006")}))
 }
 
 func (s *Server) saveRequirements(c echo.Context) error {
@@ -260,9 +264,9 @@ func (s *Server) saveRequirements(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.RequirementsForm{Need: c.FormValue("need"), Budget: c.FormValue("budget"), Sites: c.FormValue("sites"),
-		RequiredBy: c.FormValue("required_by"), WeightPrice: c.FormValue("weight_price"), WeightQuality: c.FormValue("weight_quality"),
-		WeightSocial: c.FormValue("weight_social"), Version: c.FormValue("version")}
+	f := store.RequirementsForm{Need: formValue(c, "need"), Budget: formValue(c, "budget"), Sites: formValue(c, "sites"),
+		RequiredBy: dateInput(c, "required_by"), WeightPrice: formValue(c, "weight_price"), WeightQuality: formValue(c, "weight_quality"),
+		WeightSocial: formValue(c, "weight_social"), Version: formValue(c, "version")}
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	err = s.db.SetRequirements(ctx, u, id, f)
@@ -368,14 +372,18 @@ func (s *Server) renderAddPage(c echo.Context, status int, o store.Offering, v s
 		return err
 	}
 	form.Errors, form.Mismatch = errs, mm
-	page := s.page(c, "Add "+o.Name+" to a basket", "baskets")
+	title := "Add " + o.Name + " to a basket"
+	if o.ID == 0 {
+		title = "Add an offering to a basket"
+	}
+	page := s.page(c, title, "baskets")
 	page.Errors = errs
 	return render(c, status, views.AddToBasketPage(views.AddToBasketProps{Page: page, Form: form}))
 }
 
 func (s *Server) addToBasket(c echo.Context) error {
 	ctx := c.Request().Context()
-	f := store.AddToBasketForm{LineForm: lineForm(c), Basket: c.FormValue("basket"), NewBasket: c.FormValue("new_basket")}
+	f := store.AddToBasketForm{LineForm: lineForm(c), Basket: formValue(c, "basket"), NewBasket: formValue(c, "new_basket")}
 	res, err := s.db.AddToBasket(ctx, currentUser(c), f)
 	if err == nil {
 		setFlash(c, lineAddedMessage(res))
@@ -386,12 +394,11 @@ func (s *Server) addToBasket(c echo.Context) error {
 	if code != store.EINVALID && code != store.ECONFLICT {
 		return err
 	}
-	o, oerr := s.db.Offering(ctx, f.Offering)
-	if oerr != nil {
-		if code == store.EINVALID {
-			return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose an offering from the catalogue.")
-		}
-		return err
+	o, oerr := s.db.Offering(ctx, strings.TrimSpace(f.Offering))
+	if store.ErrorCode(oerr) == store.ENOTFOUND {
+		o = store.Offering{} // the form asks for the offering's reference
+	} else if oerr != nil {
+		return oerr
 	}
 	switch {
 	case errors.As(err, &mm):
@@ -400,5 +407,20 @@ func (s *Server) addToBasket(c echo.Context) error {
 		// The chosen basket cannot take lines now (submitted or decided).
 		return s.renderAddPage(c, http.StatusConflict, o, f, []store.FieldError{{Field: "basket", Message: store.ErrorMessage(err)}}, nil)
 	}
-	return s.renderAddPage(c, http.StatusUnprocessableEntity, o, f, store.ErrorFields(err), nil)
+	errs := store.ErrorFields(err)
+	if o.ID == 0 {
+		// The offering's box comes first on this form: so does its error.
+		errs = slices.Clone(errs)
+		slices.SortStableFunc(errs, func(a, b store.FieldError) int {
+			return cmp.Compare(b2i(a.Field != "offering"), b2i(b.Field != "offering"))
+		})
+	}
+	return s.renderAddPage(c, http.StatusUnprocessableEntity, o, f, errs, nil)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // basketClient is a signed-in buyer with helpers for the basket pages.
@@ -53,7 +54,7 @@ func (cl *basketClient) addLine(id int64, slug string, q, term int) {
 }
 
 func (cl *basketClient) requirements(id int64, extra url.Values) *httpResult {
-	form := url.Values{"need": {"Mobiles for carers"}, "budget": {"25000"}, "sites": {"2"}, "required_by": {"2099-01-31"},
+	form := url.Values{"need": {"Mobiles for carers"}, "budget": {"25000"}, "sites": {"2"}, "required_by": {nextMonth()},
 		"weight_price": {"50"}, "weight_quality": {"40"}, "weight_social": {"10"}}
 	for k, v := range extra {
 		form[k] = v
@@ -61,6 +62,9 @@ func (cl *basketClient) requirements(id int64, extra url.Values) *httpResult {
 	w := cl.do("POST", cl.path(id, "/requirements"), form)
 	return &httpResult{code: w.Code, loc: w.Header().Get("Location"), body: w.Body.String()}
 }
+
+// nextMonth is a required-by date a month from today, as YYYY-MM-DD.
+func nextMonth() string { return time.Now().AddDate(0, 1, 0).Format(time.DateOnly) }
 
 type httpResult struct {
 	code int
@@ -116,7 +120,7 @@ func TestBasketPages(t *testing.T) {
 			wantStatus: 422, wantSummary: []string{"#need", "#budget", "#sites", "#required_by", "#weight_social"},
 			wantBody: []string{`value="12.345"`}},
 		{name: "weights not adding up", method: "POST", path: cl.path(id, "/requirements"),
-			form:       url.Values{"need": {"n"}, "budget": {"1"}, "sites": {"1"}, "required_by": {"2099-01-01"}, "weight_price": {"50"}, "weight_quality": {"45"}, "weight_social": {"10"}},
+			form:       url.Values{"need": {"n"}, "budget": {"1"}, "sites": {"1"}, "required_by": {nextMonth()}, "weight_price": {"50"}, "weight_quality": {"45"}, "weight_social": {"10"}},
 			wantStatus: 422, wantSummary: []string{"#weight_price"}, wantBody: []string{"they add up to 105%"}},
 	}
 	for _, tt := range tests {
@@ -379,11 +383,11 @@ func TestConcurrentAddsOverHTTP(t *testing.T) {
 // goroutines can share a signed-in client.
 func (cl *basketClient) doShared(method, path string, form url.Values) int {
 	form = authCloneValues(form)
-	form.Set("_csrf", cl.jar[csrfCookie].Value)
+	form.Set("_csrf", cl.csrf)
 	r, _ := http.NewRequest(method, path, strings.NewReader(form.Encode()))
 	r.RemoteAddr = cl.peer + ":40000"
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for _, c := range cl.jar {
+	for _, c := range cl.cookiesFor(path) {
 		r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}
 	w := httptest.NewRecorder()

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,15 +20,12 @@ import (
 func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams, []store.FieldError) {
 	var errs []store.FieldError
 	q := views.CatalogueQuery{
-		Q:               strings.TrimSpace(stripControl(v.Get("q"))),
+		Q:               store.CleanSearch(v.Get("q")),
 		Categories:      filterValues(v["category"]),
 		Suppliers:       filterValues(v["supplier"]),
 		Trial:           v.Get("trial"),
 		MaxMonthlyInput: v.Get("max_monthly"),
 		Sort:            v.Get("sort"),
-	}
-	if r := []rune(q.Q); len(r) > 200 {
-		q.Q = string(r[:200]) // whole characters: a cut must stay valid UTF-8
 	}
 	p := store.SearchParams{Query: q.Q, Categories: q.Categories, Suppliers: q.Suppliers, MaxMonthly: -1}
 	if t := v.Get("term"); t != "" {
@@ -121,35 +117,17 @@ func (s *Server) catalogue(c echo.Context) error {
 	props := views.CatalogueProps{Page: page, Query: q, Result: res}
 	if u := currentUser(c); u.Is(store.RoleBuyer) {
 		props.ShowOwn = true
-		props.InlifeByAgreement = s.buyerInlifeBPs(c, u)
+		// A failed tier lookup fails the page: a 0 bp price labelled
+		// "Your price" would be wrong money on screen.
+		if props.InlifeByAgreement, err = s.db.InlifeBPs(c.Request().Context(), u); err != nil {
+			return err
+		}
 	}
 	status := http.StatusOK
 	if len(errs) > 0 {
 		status = http.StatusBadRequest
 	}
 	return render(c, status, views.Catalogue(props))
-}
-
-// buyerInlifeBP is the in-life discount a buyer's organisation has reached
-// under an agreement. A failed lookup shows the first tier (0 bp) rather
-// than failing the page, and is logged.
-func (s *Server) buyerInlifeBP(c echo.Context, u *store.User, agreementID int64) int64 {
-	bp, err := s.db.InlifeBP(c.Request().Context(), u, agreementID)
-	if err != nil {
-		s.log.Error("in-life tier lookup", "err", err)
-		return 0
-	}
-	return bp
-}
-
-// buyerInlifeBPs is buyerInlifeBP for every agreement, by agreement id.
-func (s *Server) buyerInlifeBPs(c echo.Context, u *store.User) map[int64]int64 {
-	m, err := s.db.InlifeBPs(c.Request().Context(), u)
-	if err != nil {
-		s.log.Error("in-life tier lookup", "err", err)
-		return map[int64]int64{}
-	}
-	return m
 }
 
 func (s *Server) catalogueCSV(c echo.Context) error {
@@ -163,9 +141,12 @@ func (s *Server) catalogueCSV(c echo.Context) error {
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
 	w.Write([]string{"slug", "name", "supplier", "agreement", "category", "unit", "monthly_pence", "one_off_pence", "mou_discount_bp", "term_options", "pov_trial", "sdwan_trial"})
+	w.Flush()
+	c.Response().Flush() // the download starts at once; rows follow as they are read
 	// Streamed a few hundred rows at a time: a whole large catalogue never
-	// sits in memory. A failure after the first row can only cut the file
-	// short, so it is logged.
+	// sits in memory. The status is sent before the rows, so a failure
+	// part-way aborts the connection: the client sees a broken download,
+	// never a 200 with a file cut short that looks whole.
 	err := s.db.EachSearchOffering(c.Request().Context(), params, func(o store.Offering) error {
 		return w.Write([]string{o.Slug, csvSafe(o.Name), o.Supplier.Slug, o.Agreement.Slug, o.Category.Slug, csvSafe(o.Unit),
 			strconv.FormatInt(o.MonthlyPence, 10), strconv.FormatInt(o.OneOffPence, 10), strconv.FormatInt(o.MouBP, 10),
@@ -176,7 +157,8 @@ func (s *Server) catalogueCSV(c echo.Context) error {
 		err = w.Error()
 	}
 	if err != nil {
-		s.log.Error("offerings csv cut short", "err", err)
+		reqLog(c).Error("offerings csv cut short: aborting the response", "err", err)
+		panic(http.ErrAbortHandler) // Echo's Recover passes it on; net/http drops the connection
 	}
 	return nil
 }
@@ -187,15 +169,4 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// stripControl removes control characters (NUL, escapes, newlines) that a
-// search box can never have typed.
-func stripControl(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
 }

@@ -406,13 +406,19 @@ func TestCompare(t *testing.T) {
 			t.Errorf("table heading: got %q, want it to say the quantity priced", got)
 		}
 	})
-	t.Run("attributes are aligned by name, blank where absent", func(t *testing.T) {
+	t.Run("attributes are aligned by name, \"Not stated\" where absent", func(t *testing.T) {
 		a, b := offering(sim), offering(eth)
 		doc := parseHTML(t, get(e, "/compare?id="+sim+"&id="+eth).Body.Bytes())
 		rows, _ := compareRows(doc)
+		stated := func(s string) string {
+			if s == "" {
+				return "Not stated"
+			}
+			return s
+		}
 		for _, o := range []store.Offering{a, b} {
 			for _, attr := range o.Attributes {
-				want := []string{a.Attribute(attr.Key), b.Attribute(attr.Key)}
+				want := []string{stated(a.Attribute(attr.Key)), stated(b.Attribute(attr.Key))}
 				if got := rows[attr.Key]; !slices.Equal(got, want) {
 					t.Errorf("attribute row %q: got %v, want %v", attr.Key, got, want)
 				}

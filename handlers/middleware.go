@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
 	"portal/store"
@@ -26,11 +25,6 @@ const (
 	defaultLoginEvery = 6 * time.Second
 )
 
-// csrfCookie names the cookie holding the CSRF token (Echo's double-submit).
-const csrfCookie = "_csrf"
-
-const csrfMessage = "The form had expired or did not come from this service. Go back, reload the page and try again."
-
 // initAccounts sets up sessions, the sign-in throttle and the background
 // purge of expired sessions (which also picks up rotated keys).
 func (s *Server) initAccounts(ctx context.Context) error {
@@ -38,6 +32,8 @@ func (s *Server) initAccounts(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	extract := ipExtractor(s.cfg.TrustedProxies)
+	st.ClientOf = func(r *http.Request) store.Client { return store.Client{IP: extract(r), UserAgent: r.UserAgent()} }
 	s.sessions = st
 	every, burst := s.cfg.LoginEvery, s.cfg.LoginBurst
 	if every <= 0 {
@@ -47,7 +43,7 @@ func (s *Server) initAccounts(ctx context.Context) error {
 		burst = defaultLoginBurst
 	}
 	s.loginLimit = newIPLimiter(rate.Every(every), burst)
-	go s.maintainSessions(ctx)
+	s.background(func() { s.maintainSessions(ctx) })
 	return nil
 }
 
@@ -111,9 +107,12 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// expireCookie tells the browser to drop a cookie.
-func (s *Server) expireCookie(c echo.Context, name string) {
-	http.SetCookie(c.Response(), &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
+// expireCookie tells the browser to drop a cookie set for the whole site.
+func (s *Server) expireCookie(c echo.Context, name string) { s.dropCookie(c, name, "/") }
+
+// dropCookie tells the browser to drop the cookie name set for path.
+func (s *Server) dropCookie(c echo.Context, name, path string) {
+	http.SetCookie(c.Response(), &http.Cookie{Name: name, Value: "", Path: path, MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isHTTPS(c.Request())})
 }
 
@@ -144,56 +143,17 @@ func (s *Server) startSession(c echo.Context, u store.User) error {
 	}
 	c.Set(ctxUser, &u)
 	c.Set(ctxSession, sess)
-	s.rotateCSRF(c, token)
+	// A token seen before sign-in is worthless afterwards: the session has
+	// its own, and the sign-in form's cookie goes.
+	c.Set(ctxCSRF, token)
+	s.dropCookie(c, s.signinCSRFName(r), "/login")
 	return nil
-}
-
-// csrfSessionKey is the session value holding the signed-in user's CSRF token.
-const csrfSessionKey = "csrf"
-
-// bindCSRF ties a signed-in user's CSRF token to their server-side session:
-// the request's CSRF cookie is replaced by the session's token before Echo's
-// CSRF middleware compares it with the form, so a cookie planted by another
-// party (say a sibling subdomain) is worthless. Echo then re-sends the cookie
-// with the session's token.
-func (s *Server) bindCSRF(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		sess := currentSession(c)
-		if sess == nil {
-			return next(c)
-		}
-		token, _ := sess.Values[csrfSessionKey].(string)
-		if token == "" {
-			token = rand.Text()
-			sess.Values[csrfSessionKey] = token
-			if err := sess.Save(c.Request(), c.Response()); err != nil {
-				return err
-			}
-		}
-		replaceRequestCookie(c.Request(), csrfCookie, token)
-		return next(c)
-	}
-}
-
-// replaceRequestCookie makes the request carry exactly one cookie called
-// name, with the given value.
-func replaceRequestCookie(r *http.Request, name, value string) {
-	cookies := r.Cookies()
-	r.Header.Del("Cookie")
-	for _, ck := range cookies {
-		if ck.Name != name {
-			r.AddCookie(ck)
-		}
-	}
-	r.AddCookie(&http.Cookie{Name: name, Value: value})
 }
 
 // rejectCrossSite answers 403 to a state-changing request that the browser
 // says comes from another site or a sibling subdomain (Fetch Metadata),
-// before any handler runs.
-// It then hides Sec-Fetch-Site from Echo's CSRF middleware, which would
-// otherwise accept a same-origin header in place of the token: every POST
-// must carry the token.
+// before any handler runs. A same-origin header is never taken in place of
+// the token: every POST must carry it (csrf.go).
 func (s *Server) rejectCrossSite(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -202,68 +162,12 @@ func (s *Server) rejectCrossSite(next echo.HandlerFunc) echo.HandlerFunc {
 		if !safeMethod(r.Method) && (strings.EqualFold(site, "cross-site") || strings.EqualFold(site, "same-site")) {
 			return echo.NewHTTPError(http.StatusForbidden, csrfMessage)
 		}
-		r.Header.Del(echo.HeaderSecFetchSite)
 		return next(c)
 	}
 }
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
-}
-
-// csrf is Echo's CSRF middleware (token in the form field _csrf, checked on
-// every unsafe request; a missing or wrong token is 403). It is skipped for
-// anonymous safe requests other than GET /login, so that cached catalogue
-// pages never set a cookie; signed-in pages get the token for their forms.
-func (s *Server) csrf() echo.MiddlewareFunc {
-	cfg := middleware.CSRFConfig{
-		Skipper: func(c echo.Context) bool {
-			r := c.Request()
-			return safeMethod(r.Method) && currentUser(c) == nil && r.URL.Path != "/login"
-		},
-		TokenLookup:    "form:_csrf",
-		ContextKey:     ctxCSRF,
-		CookieName:     csrfCookie,
-		CookiePath:     "/",
-		CookieMaxAge:   int(store.SessionAbsolute / time.Second),
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteLaxMode,
-		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, csrfMessage)
-		},
-	}
-	plain := middleware.CSRFWithConfig(cfg)
-	cfg.CookieSecure = true
-	secure := middleware.CSRFWithConfig(cfg)
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		p, sec := plain(next), secure(next)
-		return func(c echo.Context) error {
-			if s.isHTTPS(c.Request()) {
-				return sec(c)
-			}
-			return p(c)
-		}
-	}
-}
-
-// rotateCSRF replaces the CSRF cookie with token (at sign-in), so a token
-// planted or seen before sign-in is worthless afterwards.
-func (s *Server) rotateCSRF(c echo.Context, token string) {
-	h := c.Response().Header()
-	kept := h.Values("Set-Cookie")[:0:0]
-	for _, v := range h.Values("Set-Cookie") {
-		if !strings.HasPrefix(v, csrfCookie+"=") {
-			kept = append(kept, v)
-		}
-	}
-	h.Del("Set-Cookie")
-	for _, v := range kept {
-		h.Add("Set-Cookie", v)
-	}
-	http.SetCookie(c.Response(), &http.Cookie{Name: csrfCookie, Value: token, Path: "/",
-		Expires: time.Now().Add(store.SessionAbsolute), HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: s.isHTTPS(c.Request())})
-	c.Set(ctxCSRF, token)
 }
 
 // requireRole lets through signed-in users with one of roles (any role when
@@ -302,11 +206,16 @@ type ipLimiter struct {
 	mu    sync.Mutex
 	limit rate.Limit
 	burst int
-	m     map[string]*rate.Limiter
+	m     map[string]*ipBucket
+}
+
+type ipBucket struct {
+	*rate.Limiter
+	refusing bool // the last request was refused
 }
 
 func newIPLimiter(limit rate.Limit, burst int) *ipLimiter {
-	return &ipLimiter{limit: limit, burst: burst, m: map[string]*rate.Limiter{}}
+	return &ipLimiter{limit: limit, burst: burst, m: map[string]*ipBucket{}}
 }
 
 // maxLimiters bounds the map; full buckets are dropped first.
@@ -314,13 +223,16 @@ const maxLimiters = 100_000
 
 // allow takes one token for the client at ip (as given by c.RealIP(), which
 // is safe only because e.IPExtractor is set explicitly; see ipExtractor).
-func (l *ipLimiter) allow(ip string) bool {
+// first reports a refusal that follows an allowed request: the start of a
+// burst of refusals, which is worth a row in the security log (each refusal
+// is not).
+func (l *ipLimiter) allow(ip string) (ok, first bool) {
 	key := limiterKey(ip)
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	lim, ok := l.m[key]
-	if !ok {
+	b, found := l.m[key]
+	if !found {
 		if len(l.m) >= maxLimiters {
 			for k, v := range l.m {
 				if v.TokensAt(now) >= float64(l.burst) {
@@ -331,10 +243,13 @@ func (l *ipLimiter) allow(ip string) bool {
 				clear(l.m)
 			}
 		}
-		lim = rate.NewLimiter(l.limit, l.burst)
-		l.m[key] = lim
+		b = &ipBucket{Limiter: rate.NewLimiter(l.limit, l.burst)}
+		l.m[key] = b
 	}
-	return lim.AllowN(now, 1)
+	ok = b.AllowN(now, 1)
+	first = !ok && !b.refusing
+	b.refusing = !ok
+	return ok, first
 }
 
 // limiterKey groups IPv6 clients by /64, the block one subscriber usually

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -30,7 +29,9 @@ func (s *Server) offering(c echo.Context) error {
 	props := views.OfferingProps{Page: s.page(c, o.Name, "offerings"), Offering: o, Agreement: a, History: history}
 	if u := currentUser(c); u.Is(store.RoleBuyer) {
 		props.ShowOwn = true
-		props.InlifeBP = s.buyerInlifeBP(c, u, o.Agreement.ID)
+		if props.InlifeBP, err = s.db.InlifeBP(ctx, u, o.Agreement.ID); err != nil {
+			return err // never a 0 bp "Your price"
+		}
 		form, err := s.addToBasketSlot(c, o)
 		if err != nil {
 			return err
@@ -86,21 +87,22 @@ func parseCompareQuery(v url.Values) (q compareQuery, errs []store.FieldError, t
 		q.QuantityInput = "1"
 	}
 	compared := len(q.IDs) >= 2
-	if n, err := strconv.Atoi(strings.TrimSpace(q.QuantityInput)); err != nil || n < store.MinQuantity || n > store.MaxQuantity {
+	if n, fe := store.QuantityCount.For("qty").Check(q.QuantityInput); fe != nil {
 		if compared {
-			errs = append(errs, store.FieldError{Field: "qty", Message: "Quantity must be a whole number from 1 to 100,000"})
+			errs = append(errs, *fe)
 		}
 	} else {
-		q.Quantity = n
+		q.Quantity = int(n)
 	}
 	if t := v.Get("term"); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 1 || n > 120 {
+		term := store.Count{Field: "term", Label: "Contract term", Min: 1, Max: store.MaxTermMonths, Example: "24",
+			Range: "Contract term must be a number of months from 1 to 120"}
+		if n, fe := term.Check(t); fe != nil {
 			if compared {
-				errs = append(errs, store.FieldError{Field: "term", Message: "Contract term must be a number of months"})
+				errs = append(errs, *fe)
 			}
 		} else {
-			q.Term = n
+			q.Term = int(n)
 		}
 	}
 	return q, errs, false
@@ -133,139 +135,14 @@ func (s *Server) compare(c echo.Context) error {
 	inlifeBP := map[int64]int64{}
 	if u := currentUser(c); u.Is(store.RoleBuyer) {
 		props.ShowOwn = true
-		inlifeBP = s.buyerInlifeBPs(c, u)
+		if inlifeBP, err = s.db.InlifeBPs(c.Request().Context(), u); err != nil {
+			return err // never a 0 bp "Your in-life discount"
+		}
 	}
-	buildComparison(&props, offerings, inlifeBP)
+	props.Build(offerings, inlifeBP)
 	status := http.StatusOK
 	if len(props.Page.Errors) > 0 {
 		status = http.StatusBadRequest
 	}
 	return render(c, status, views.Compare(props))
-}
-
-// buildComparison prices each offering for the chosen quantity and term and
-// aligns their attributes row by row.
-// inlifeBP holds the buyer's in-life discount by agreement id (offerings
-// may span agreements; a missing agreement is 0 bp).
-func buildComparison(p *views.CompareProps, offerings []store.Offering, inlifeBP map[int64]int64) {
-	// Terms on offer across the selection; the default is the shortest term
-	// every offering has, else each offering's own shortest.
-	common := map[int]int{}
-	for _, o := range offerings {
-		for _, t := range o.Terms {
-			if common[t] == 0 {
-				p.Terms = append(p.Terms, t)
-			}
-			common[t]++
-		}
-	}
-	if p.Term > 0 && common[p.Term] == 0 {
-		p.Terms = append(p.Terms, p.Term) // asked for a term none has: show it chosen
-	}
-	slices.Sort(p.Terms)
-	defaultTerm := 0
-	for _, t := range p.Terms {
-		if common[t] == len(offerings) {
-			defaultTerm = t
-			break
-		}
-	}
-	for _, o := range offerings {
-		term := p.Term
-		if term == 0 {
-			term = defaultTerm
-		}
-		if term == 0 && len(o.Terms) > 0 {
-			term = o.Terms[0]
-		}
-		col := views.CompareColumn{Offering: o, Term: term, Available: o.HasTerm(term),
-			RemoveURL: views.CompareURL(slices.DeleteFunc(slices.Clone(p.IDs), func(id string) bool { return id == o.Slug }), p.Quantity, p.Term)}
-		if col.Available {
-			col.Price = store.PriceLine(store.LineInput{MonthlyPence: o.MonthlyPence, OneOffPence: o.OneOffPence, MouBP: o.MouBP,
-				InlifeBP: inlifeBP[o.Agreement.ID], Quantity: int64(p.Quantity), TermMonths: int64(term)})
-		}
-		p.Columns = append(p.Columns, col)
-	}
-	money := func(f func(store.LinePrice) int64) func(views.CompareColumn) string {
-		return func(c views.CompareColumn) string {
-			if !c.Available {
-				return "Not available on " + store.FormatMonths(c.Term)
-			}
-			return store.FormatPence(f(c.Price))
-		}
-	}
-	row := func(label string, f func(views.CompareColumn) string) views.CompareRow {
-		r := views.CompareRow{Label: label}
-		for _, c := range p.Columns {
-			r.Values = append(r.Values, f(c))
-		}
-		for _, v := range r.Values {
-			if v != r.Values[0] {
-				r.Differs = true
-			}
-		}
-		return r
-	}
-	p.Price = []views.CompareRow{
-		row("Term priced", func(c views.CompareColumn) string { return store.FormatMonths(c.Term) }),
-		row("List price over term", money(func(l store.LinePrice) int64 { return l.ListPence })),
-		row("MoU discount", money(func(l store.LinePrice) int64 { return l.MouPence })),
-	}
-	if p.ShowOwn {
-		p.Price = append(p.Price, row("Your in-life discount", money(func(l store.LinePrice) int64 { return l.InlifePence })))
-	}
-	p.Price = append(p.Price,
-		row("Net over term", money(func(l store.LinePrice) int64 { return l.NetPence })),
-		row("MoU price per unit a month", func(c views.CompareColumn) string {
-			m := store.MonthlyPrice(c.Offering.MonthlyPence, c.Offering.MouBP, 0)
-			return store.FormatPence(m.NetPence)
-		}),
-	)
-	p.Contract = []views.CompareRow{
-		row("Agreement", func(c views.CompareColumn) string { return c.Offering.Agreement.Title }),
-		row("Terms available", func(c views.CompareColumn) string { return termsList(c.Offering.Terms) }),
-		row("Unit", func(c views.CompareColumn) string { return c.Offering.Unit }),
-		row("Monthly list price", func(c views.CompareColumn) string { return store.FormatPence(c.Offering.MonthlyPence) }),
-		row("One-off charge", func(c views.CompareColumn) string { return store.FormatPence(c.Offering.OneOffPence) }),
-		row("MoU discount rate", func(c views.CompareColumn) string { return store.FormatBP(c.Offering.MouBP) }),
-	}
-	var keys []string
-	for _, o := range offerings {
-		for _, a := range o.Attributes {
-			if !slices.Contains(keys, a.Key) {
-				keys = append(keys, a.Key)
-			}
-		}
-	}
-	for _, k := range keys {
-		p.Service = append(p.Service, row(k, func(c views.CompareColumn) string { return c.Offering.Attribute(k) }))
-	}
-	yes := func(b bool) string {
-		if b {
-			return "Yes"
-		}
-		return "No"
-	}
-	p.Trials = []views.CompareRow{
-		row("Free proof-of-value trial", func(c views.CompareColumn) string { return yes(c.Offering.PovTrial) }),
-		row("Free SD-WAN trial", func(c views.CompareColumn) string { return yes(c.Offering.SdwanTrial) }),
-	}
-	p.Social = []views.CompareRow{
-		row("Commitments", func(c views.CompareColumn) string { return strings.Join(c.Offering.SocialValue, "; ") }),
-	}
-}
-
-// termsList says a list of terms in words: "12, 24 or 36 months".
-func termsList(terms []int) string {
-	if len(terms) == 0 {
-		return ""
-	}
-	s := make([]string, len(terms))
-	for i, t := range terms {
-		s[i] = strconv.Itoa(t)
-	}
-	if len(s) == 1 {
-		return store.FormatMonths(terms[0])
-	}
-	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1] + " months"
 }

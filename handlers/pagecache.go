@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"portal/store"
 )
@@ -57,11 +58,13 @@ func NewPageCache(maxBytes int64) *PageCache {
 		entries: map[string]*pageEntry{}, flights: map[string]*pageFlight{}}
 }
 
-// PageCacheStats are the response cache's counters since it was made, for
-// metrics: the hit ratio is Hits / (Hits + Misses).
+// PageCacheStats are the response cache's counters since it was made (the
+// metrics in collectors): every public request of a visitor is one of a
+// hit, a 304 or a miss, so the share served without rendering is
+// (Hits + NotModified) / (Hits + NotModified + Misses).
 type PageCacheStats struct {
-	Hits        uint64 // answered from a stored page (200 or 304)
-	NotModified uint64 // answered 304, from a stored page or not
+	Hits        uint64 // answered 200 from a stored page
+	NotModified uint64 // answered 304, from a stored page or from the ETag's inputs
 	Misses      uint64 // rendered to fill the cache
 	Evictions   uint64 // pages dropped to stay within the size bound
 	Entries     int    // pages held now (some may be out of date)
@@ -355,6 +358,7 @@ func (pc *PageCache) write(c echo.Context, e *pageEntry, gz bool) error {
 		c.Response().WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	pc.hits.Add(1)
 	h["Content-Type"] = hdrHTML
 	h["Content-Length"] = pv.lengthHeader
 	if pv.contentCoding != nil {
@@ -385,7 +389,6 @@ func (pc *PageCache) serve(c echo.Context, key string, deps []store.DataSet, v s
 	r := c.Request()
 	gz := acceptsGzip(r)
 	if e := pc.get(key, v); e != nil {
-		pc.hits.Add(1)
 		return pc.write(c, e, gz)
 	}
 	// Not held: the client's copy may still be current. (Every cached page
@@ -405,7 +408,6 @@ func (pc *PageCache) serve(c echo.Context, key string, deps []store.DataSet, v s
 			return r.Context().Err()
 		}
 		if e := fl.entry; e != nil && e.current(v) {
-			pc.hits.Add(1)
 			return pc.write(c, e, gz)
 		}
 		// The leader got no page to share (an error, say): render our own.
@@ -465,4 +467,32 @@ func gunzipBytes(gz []byte) ([]byte, error) {
 		return nil, err
 	}
 	return io.ReadAll(r)
+}
+
+// collectors are the cache's Prometheus series, read at scrape time.
+func (pc *PageCache) collectors() []prometheus.Collector {
+	requests := func(result string, f func(PageCacheStats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "portal_page_cache_requests_total",
+			Help:        "Visitors' requests for public pages: answered from the response cache (result=hit), 304 without rendering (result=not_modified), or rendered (result=miss).",
+			ConstLabels: prometheus.Labels{"result": result},
+		}, func() float64 { return float64(f(pc.Stats())) })
+	}
+	return []prometheus.Collector{
+		requests("hit", func(s PageCacheStats) uint64 { return s.Hits }),
+		requests("not_modified", func(s PageCacheStats) uint64 { return s.NotModified }),
+		requests("miss", func(s PageCacheStats) uint64 { return s.Misses }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "portal_page_cache_evictions_total",
+			Help: "Pages the response cache dropped to stay within -page-cache-mb.",
+		}, func() float64 { return float64(pc.Stats().Evictions) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "portal_page_cache_bytes",
+			Help: "Bytes the response cache holds.",
+		}, func() float64 { return float64(pc.Stats().Bytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "portal_page_cache_pages",
+			Help: "Pages the response cache holds.",
+		}, func() float64 { return float64(pc.Stats().Entries) }),
+	}
 }

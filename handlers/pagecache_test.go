@@ -245,10 +245,11 @@ func TestETagFollowsThePagesData(t *testing.T) {
 			return writeHTML(c, http.StatusOK, []byte(strings.Repeat("catalogue ", 200)))
 		}, publicPage{deps: onCatalogue})
 		// A quote awaiting a decision…
-		buyer, err := db.SignIn(ctx, "buyer@eastbridge.example", "portal-demo-pass")
+		in, err := db.SignIn(ctx, store.SignInAttempt{Email: "buyer@eastbridge.example", Password: "portal-demo-pass"})
 		if err != nil {
 			t.Fatal(err)
 		}
+		buyer := in.User
 		b, err := db.CreateBasket(ctx, &buyer, "Approval probe")
 		if err != nil {
 			t.Fatal(err)
@@ -256,7 +257,7 @@ func TestETagFollowsThePagesData(t *testing.T) {
 		if _, err := db.AddLine(ctx, &buyer, b.ID, store.LineForm{Offering: "ethernet-1gbps-leased-line", Quantity: "1", TermMonths: "36"}); err != nil {
 			t.Fatal(err)
 		}
-		req := store.RequirementsForm{Need: "Fibre", Budget: "100000", Sites: "1", RequiredBy: db.Now().AddDate(0, 1, 0).Format("2006-01-02"),
+		req := store.RequirementsForm{Need: "Fibre", Budget: "100000", Sites: "1", RequiredBy: store.DateInput{ISO: db.Now().AddDate(0, 1, 0).Format("2006-01-02")},
 			WeightPrice: "60", WeightQuality: "30", WeightSocial: "10"}
 		if err := db.SetRequirements(ctx, &buyer, b.ID, req); err != nil {
 			t.Fatal(err)

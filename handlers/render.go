@@ -143,10 +143,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	}
 	if status >= 500 {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
+		reqLog(c).Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 	}
-	if rerr := render(c, status, views.ErrorPage(s.page(c, title, ""), msg)); rerr != nil {
-		s.log.Error("render error page", "err", rerr)
+	if rerr := render(c, status, views.ErrorPage(s.page(c, title, ""), msg, requestIDOf(c))); rerr != nil {
+		reqLog(c).Error("render error page", "err", rerr)
 		c.String(status, title)
 	}
 }
@@ -165,7 +165,7 @@ func statusText(status int, m any) (title, msg string) {
 	case http.StatusTooManyRequests:
 		return "Too many attempts", firstNonEmpty(detail, "Wait a few minutes and try again.")
 	case http.StatusRequestEntityTooLarge:
-		return "The form was too large", "Send less data and try again."
+		return "The form was too large", firstNonEmpty(detail, "Send less data and try again.")
 	case http.StatusConflict:
 		return "Someone else changed this", firstNonEmpty(detail, "Reload the page and try again.")
 	case http.StatusUnauthorized:

@@ -11,16 +11,21 @@ import (
 	"portal/views"
 )
 
-func (s *Server) routes(e *echo.Echo) {
-	e.Pre(s.securityHeaders) // first, so every answer has them, even a 413 or a redirect
+func (s *Server) addRoutes(e *echo.Echo) {
+	e.Pre(s.requestID)       // first: every answer and log line carries the request id
+	e.Pre(s.observe)         // metrics: every answer, by route and final status
+	e.Pre(s.securityHeaders) // so every answer has them, even a 413 or a redirect
 	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.Recover())
-	// Cached pages are answered here, before the session is looked at
-	// (requests with a session cookie go on).
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		reqLog(c).Error("panic", "err", err, "stack", string(stack))
+		return err
+	}}))
+	// Cached pages are answered here, before the body or the session is
+	// looked at (requests with a session cookie go on).
 	e.Use(s.responseCache)
-	e.Use(middleware.BodyLimit("1M"))
-	e.Use(s.loadSession, s.rejectCrossSite, s.bindCSRF, s.csrf())
+	e.Use(readBody) // before the CSRF check, which reads _csrf from the body it parses
+	e.Use(s.loadSession, s.rejectCrossSite, s.csrf)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/static/*", serveStatic)

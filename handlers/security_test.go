@@ -66,14 +66,46 @@ func TestCSRF(t *testing.T) {
 		r := httptest.NewRequest("POST", "/baskets", strings.NewReader("_csrf=planted&name=Forged"))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		for _, c := range cl.jar {
-			if c.Name != csrfCookie {
-				r.AddCookie(c)
-			}
+			r.AddCookie(c)
 		}
-		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: "planted"})
+		for _, name := range []string{"_csrf", signinCSRFCookie} {
+			r.AddCookie(&http.Cookie{Name: name, Value: "planted"})
+		}
 		w := httptest.NewRecorder()
 		env.e.ServeHTTP(w, r)
 		checkCSRFAnswer(t, w, http.StatusForbidden)
+	})
+	// Issue 14, defect 3: Echo's double-submit cookie accepted any value.
+	t.Run("a visitor's sign-in needs a token the server made", func(t *testing.T) {
+		signed := env.client()
+		signed.do("GET", "/login", nil)
+		genuine := signed.jar[signinCSRFCookie].Value
+		for _, tt := range []struct {
+			name, cookie, field string
+		}{
+			{"cookie and field the same made-up value", "attacker", "attacker"},
+			{"a made-up cookie with the form's token", "attacker", signed.csrf},
+			{"the server's cookie with a made-up token", genuine, "attacker"},
+			{"the server's cookie with its signed value as the token", genuine, genuine},
+		} {
+			r := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"_csrf": {tt.field}, "email": {env.users["buyer"].Email}, "password": {testPassword}}.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			// Both names: the cookie the portal signs now, and Echo's
+			// double-submit cookie of before, the exact attack in the issue.
+			r.AddCookie(&http.Cookie{Name: signinCSRFCookie, Value: tt.cookie})
+			r.AddCookie(&http.Cookie{Name: "_csrf", Value: tt.cookie})
+			w := httptest.NewRecorder()
+			env.e.ServeHTTP(w, r)
+			if w.Code != http.StatusForbidden || authSetCookie(w, sessionCookie) != nil {
+				t.Errorf("%s: status %d, want 403 and no session", tt.name, w.Code)
+			}
+		}
+		if w := signed.do("POST", "/login?_csrf="+url.QueryEscape(signed.csrf), url.Values{"_csrf": {""}, "email": {env.users["buyer"].Email}, "password": {testPassword}}); w.Code != http.StatusForbidden {
+			t.Errorf("token in the query string: status %d, want 403 (the body only counts)", w.Code)
+		}
+		if w := signed.do("POST", "/login", url.Values{"email": {env.users["buyer"].Email}, "password": {testPassword}}); w.Code != http.StatusSeeOther {
+			t.Errorf("the server's cookie and token: status %d, want 303", w.Code)
+		}
 	})
 	t.Run("sign-in form needs the token too", func(t *testing.T) {
 		cl := env.client()
@@ -132,17 +164,36 @@ func TestAnonymousPagesSetNoCookie(t *testing.T) {
 			t.Errorf("GET %s carries a CSRF token for a visitor", p)
 		}
 	}
-	t.Run("GET /login does set the CSRF cookie", func(t *testing.T) {
-		if w := env.client().do("GET", "/login", nil); authSetCookie(w, csrfCookie) == nil {
-			t.Fatal("no CSRF cookie on /login")
+	t.Run("GET /login sets the CSRF cookie for /login only, so catalogue pages stay cookie-free", func(t *testing.T) {
+		cl := env.client()
+		w := cl.do("GET", "/login", nil)
+		if c := authSetCookie(w, signinCSRFCookie); c == nil || c.Path != "/login" {
+			t.Fatalf("CSRF cookie on /login: %+v, want one with Path=/login", c)
+		}
+		for _, p := range catalogueRequests() {
+			if got := cl.cookiesFor(strings.SplitN(p, "?", 2)[0]); len(got) != 0 {
+				t.Errorf("GET %s after /login would carry cookies %v", p, got)
+			}
+			if sc := cl.do("GET", p, nil).Header().Values("Set-Cookie"); len(sc) != 0 {
+				t.Errorf("GET %s after /login set cookies %v", p, sc)
+			}
 		}
 	})
-	t.Run("signed-in pages carry the token", func(t *testing.T) {
+	t.Run("signed-in pages carry the session's token, and no CSRF cookie", func(t *testing.T) {
 		cl := env.client()
 		cl.signIn("buyer")
 		w := cl.do("GET", "/offerings", nil)
-		if tok, _ := authDoc(t, w).Find(`form[action="/logout"] input[name="_csrf"]`).Attr("value"); tok == "" || tok != cl.jar[csrfCookie].Value {
-			t.Fatalf("sign-out form token %q, want the cookie's", tok)
+		tok, _ := authDoc(t, w).Find(`form[action="/logout"] input[name="_csrf"]`).Attr("value")
+		if tok == "" {
+			t.Fatal("sign-out form has no token")
+		}
+		for _, c := range cl.cookiesFor("/offerings") {
+			if c.Name != sessionCookie {
+				t.Errorf("signed-in pages carry cookie %s, want the session cookie only", c.Name)
+			}
+		}
+		if w := cl.do("POST", "/logout", url.Values{"_csrf": {tok}}); w.Code != http.StatusSeeOther {
+			t.Fatalf("sign out with the page's token: status %d, want 303", w.Code)
 		}
 	})
 	t.Run("a stale session cookie is dropped and the page is anonymous", func(t *testing.T) {
@@ -263,6 +314,12 @@ func TestLoginThrottle(t *testing.T) {
 		w := cl.do("POST", "/login", url.Values{"email": {env.users["buyer2"].Email}, "password": {testPassword}})
 		if w.Code != http.StatusTooManyRequests || authSetCookie(w, sessionCookie) != nil {
 			t.Fatalf("status %d, want 429 and no session", w.Code)
+		}
+	})
+	t.Run("the security log has one row per burst of refusals, not one per refusal", func(t *testing.T) {
+		p, err := env.db.SecurityEvents(t.Context(), store.Operator(), store.SecurityFilter{Kind: store.SecThrottled})
+		if err != nil || p.Total != 1 || p.Events[0].IP != cl.peer {
+			t.Fatalf("throttle rows %+v, %v; want one for %s", p.Events, err, cl.peer)
 		}
 	})
 	t.Run("a changing X-Forwarded-For from an untrusted peer does not reset it", func(t *testing.T) {

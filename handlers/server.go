@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,12 +32,21 @@ type Config struct {
 	LoginBurst int
 	LoginEvery time.Duration
 	// PageCache is the response cache for anonymous pages (nil: a new one
-	// of DefaultPageCacheBytes); its Stats are for metrics.
+	// of DefaultPageCacheBytes). Its counters are in Metrics.
 	PageCache *PageCache
 	// VersionCheckEvery is how often the data versions are read from the
 	// database, to notice other processes' writes (default 1s). The
 	// server's own writes are noticed at once.
 	VersionCheckEvery time.Duration
+	// Metrics is the registry the server reports to (NewMetrics); nil makes
+	// one that nobody reads.
+	Metrics *Metrics
+	// Background counts the server's background goroutines (session
+	// maintenance, the data versions watch). They start from the context
+	// given to New and return once it is done; wait on Background before
+	// closing the database. When nil, they are not counted (but still stop
+	// with the context).
+	Background *sync.WaitGroup
 }
 
 // Server holds the handlers' dependencies.
@@ -50,6 +61,10 @@ type Server struct {
 	// sessions and loginLimit belong to accounts (middleware.go).
 	sessions   *store.SessionStore
 	loginLimit *ipLimiter
+	metrics    *Metrics
+	// routes are the registered route patterns, the only route labels of
+	// the request metrics.
+	routes map[string]bool
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -72,18 +87,47 @@ func newServer(ctx context.Context, cfg Config) (*Server, *echo.Echo, error) {
 	if cfg.VersionCheckEvery <= 0 {
 		cfg.VersionCheckEvery = time.Second
 	}
-	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: cfg.PageCache, public: map[string]*publicPage{}, demo: demo}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(cfg.DB)
+	}
+	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: cfg.PageCache, public: map[string]*publicPage{}, demo: demo,
+		metrics: cfg.Metrics, routes: map[string]bool{}}
+	cfg.Metrics.Register(cfg.PageCache.collectors()...)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	// Echo's own logger (used by little of what we run) writes through the
+	// structured log too, so no line is ever plain text.
+	e.Logger.SetOutput(logWriter{cfg.Logger})
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	if err := s.initAccounts(ctx); err != nil {
 		return nil, nil, err
 	}
-	s.routes(e)
-	go cfg.DB.WatchVersions(ctx, cfg.VersionCheckEvery)
+	s.addRoutes(e)
+	for _, r := range e.Routes() {
+		s.routes[r.Path] = true
+	}
+	s.background(func() { cfg.DB.WatchVersions(ctx, cfg.VersionCheckEvery) })
 	return s, e, nil
+}
+
+// logWriter turns each line written to it into a structured WARN record.
+type logWriter struct{ log *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.log.Warn("echo", "line", strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// background runs fn in a goroutine counted by cfg.Background; fn must
+// return once the context given to New is done.
+func (s *Server) background(fn func()) {
+	if wg := s.cfg.Background; wg != nil {
+		wg.Go(fn)
+		return
+	}
+	go fn()
 }
 
 // ipExtractor never trusts a client-supplied header unless the direct peer
@@ -108,7 +152,7 @@ func (s *Server) isHTTPS(r *http.Request) bool {
 
 func (s *Server) healthz(c echo.Context) error {
 	if err := s.db.Ping(c.Request().Context()); err != nil {
-		s.log.Error("health check failed", "err", err)
+		reqLog(c).Error("health check failed", "err", err)
 		return c.String(http.StatusServiceUnavailable, "database unavailable")
 	}
 	return c.String(http.StatusOK, "ok")

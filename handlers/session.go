@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"log/slog"
+	"errors"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -13,7 +13,7 @@ import (
 const (
 	ctxUser    = "user"
 	ctxSession = "session"
-	ctxCSRF    = "csrf" // Echo's CSRF middleware ContextKey
+	ctxCSRF    = "csrf" // the token for the page's forms (csrf.go)
 )
 
 // sessionCookie names the session cookie; it holds only a signed random id.
@@ -52,9 +52,7 @@ func setFlash(c echo.Context, msg string) {
 		return
 	}
 	sess.Values[flashKey] = msg
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
-		slog.Error("save session", "err", err)
-	}
+	saveFlash(c, sess)
 }
 
 // popFlash returns and clears the flash message, or "".
@@ -68,8 +66,19 @@ func popFlash(c echo.Context) string {
 		return ""
 	}
 	delete(sess.Values, flashKey)
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
-		slog.Error("save session", "err", err)
-	}
+	saveFlash(c, sess)
 	return msg
+}
+
+// saveFlash saves the session after its flash changed. A session ended
+// meanwhile (the person signed out in another tab while this request ran) is
+// routine, not an error: the flash simply has nowhere to go.
+func saveFlash(c echo.Context, sess *sessions.Session) {
+	err := sess.Save(c.Request(), c.Response())
+	switch {
+	case errors.Is(err, store.ErrSessionExpired):
+		reqLog(c).Debug("flash not saved: the session ended during the request")
+	case err != nil:
+		reqLog(c).Error("save session", "err", err)
+	}
 }

@@ -70,8 +70,12 @@ func newTestServerFull(t testing.TB, configure ...func(*Config)) (*Server, *echo
 	for _, f := range configure {
 		f(&cfg)
 	}
+	// Background work stops, and is waited for, before the database closes
+	// (cleanups run last registered first).
+	var background sync.WaitGroup
+	cfg.Background = &background
 	sctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
+	t.Cleanup(func() { cancel(); background.Wait() })
 	s, e, err := newServer(sctx, cfg)
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)

@@ -7,7 +7,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Organisation types (issue 3).
@@ -78,18 +77,6 @@ func validChoice(cs []Choice, v string) bool {
 	return false
 }
 
-// Sign-in rules.
-const (
-	// LockThreshold failed sign-ins within LockWindow lock the account for LockFor.
-	LockThreshold = 5
-	LockWindow    = 15 * time.Minute
-	LockFor       = 15 * time.Minute
-)
-
-// SignInFailed is the one message for every failed sign-in, so that it
-// reveals nothing about which accounts exist or are locked.
-const SignInFailed = "The email address or password is not right. Check them and try again. After 5 tries, wait 15 minutes before trying again."
-
 // Organisation is a buying body, CCS or a supplier.
 type Organisation struct {
 	ID         int64
@@ -105,7 +92,8 @@ func (o Organisation) TypeLabel() string { return OrgTypeLabel(o.Type) }
 
 // Operator is the actor for the command line, which runs with the rights of
 // an admin who belongs to no organisation.
-func Operator() *User { return &User{Name: "command line", Role: RoleAdmin, Active: true} }
+// In the audit trail it is the system, named with the operating-system user.
+func Operator() *User { return &User{Name: CommandLineName(), Role: RoleAdmin, Active: true} }
 
 func requireAdmin(actor *User) error {
 	if !actor.Is(RoleAdmin) {
@@ -128,17 +116,14 @@ type NewOrganisation struct {
 // Validate returns the invalid fields in form order, or nil.
 func (n NewOrganisation) Validate() []FieldError {
 	var errs []FieldError
-	switch name := strings.TrimSpace(n.Name); {
-	case name == "":
-		errs = append(errs, FieldError{"name", "Enter the organisation’s name"})
-	case utf8.RuneCountInString(name) > 200:
-		errs = append(errs, FieldError{"name", "Name must be 200 characters or fewer"})
+	if _, fe := OrgNameText.Check(n.Name); fe != nil {
+		errs = append(errs, *fe)
 	}
 	if !validChoice(OrgTypes, n.Type) {
 		errs = append(errs, FieldError{"type", "Select the type of organisation"})
 	}
-	if utf8.RuneCountInString(strings.TrimSpace(n.Identifier)) > 100 {
-		errs = append(errs, FieldError{"identifier", "Identifier must be 100 characters or fewer"})
+	if _, fe := IdentifierText.Check(n.Identifier); fe != nil {
+		errs = append(errs, *fe)
 	}
 	return errs
 }
@@ -150,9 +135,13 @@ func (db *DB) CreateOrganisation(ctx context.Context, actor *User, n NewOrganisa
 	}
 	var o Organisation
 	err := db.write(ctx, func(tx *sql.Tx) error {
+		now := db.Now()
 		var err error
-		o, err = createOrganisation(ctx, tx, n, db.Now())
-		return err
+		if o, err = createOrganisation(ctx, tx, n, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditEvent{At: now, Actor: ActorOf(actor), Subject: Subject{SubjectOrganisation, o.ID}, OrgID: o.ID,
+			Action: ActionCreateOrganisation, To: "active", Details: Details{"name": o.Name, "type": o.Type, "identifier": o.Identifier}})
 	})
 	return o, err
 }
@@ -264,18 +253,15 @@ func (db *DB) SetOrganisationActive(ctx context.Context, actor *User, id int64, 
 	}
 	var o Organisation
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE organisations SET active = ? WHERE id = ?`, active, id)
-		if err != nil {
+		if err := setActive(ctx, tx, actor, Subject{SubjectOrganisation, id}, active, db.Now()); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return Errorf(ENOTFOUND, "Organisation not found.")
 		}
 		if !active {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE org_id = ?)`, id); err != nil {
 				return err
 			}
 		}
+		var err error
 		o, err = scanOrg(tx.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organisations o WHERE o.id = ?`, id))
 		return err
 	})
@@ -297,11 +283,8 @@ type NewUser struct {
 // CreateUser.
 func (n NewUser) Validate() []FieldError {
 	var errs []FieldError
-	switch name := strings.TrimSpace(n.Name); {
-	case name == "":
-		errs = append(errs, FieldError{"name", "Enter the person’s full name"})
-	case utf8.RuneCountInString(name) > 200:
-		errs = append(errs, FieldError{"name", "Name must be 200 characters or fewer"})
+	if _, fe := PersonNameText.Check(n.Name); fe != nil {
+		errs = append(errs, *fe)
 	}
 	if fe := checkEmail("email", n.Email); fe != nil {
 		errs = append(errs, *fe)
@@ -314,17 +297,17 @@ func (n NewUser) Validate() []FieldError {
 	} else if n.Role == RoleSupplier && strings.TrimSpace(n.SupplierSlug) == "" {
 		errs = append(errs, FieldError{"supplier", "Select the supplier whose catalogue they keep"})
 	}
-	if fe := checkNewPassword("password", n.Password); fe != nil {
+	if fe := checkNewPassword("password", n.Password, n.Name, n.Email); fe != nil {
 		errs = append(errs, *fe)
 	}
 	return errs
 }
 
 func checkEmail(field, email string) *FieldError {
-	e := NormaliseEmail(email)
-	if e == "" {
-		return &FieldError{field, "Enter an email address"}
+	if _, fe := EmailText.For(field).Check(email); fe != nil {
+		return fe
 	}
+	e := NormaliseEmail(email)
 	a, err := mail.ParseAddress(e)
 	if err != nil || a.Address != e || len(e) > 254 || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
 		return &FieldError{field, "Enter an email address in the correct format, like name@example.gov.uk"}
@@ -349,14 +332,52 @@ func (db *DB) CreateUser(ctx context.Context, actor *User, n NewUser) (User, err
 	}
 	var u User
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		id, err := createUserChecked(ctx, tx, n, hash, db.Now(), errs)
+		now := db.Now()
+		id, err := createUserChecked(ctx, tx, n, hash, now, errs)
 		if err != nil {
 			return err
 		}
-		u, err = userByID(ctx, tx, id)
-		return err
+		if u, err = userByID(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditEvent{At: now, Actor: ActorOf(actor), Subject: Subject{SubjectUser, id}, OrgID: u.OrgID,
+			Action: ActionCreateUser, To: "active", Details: Details{"name": u.Name, "email": u.Email, "role": u.Role, "supplier": u.SupplierSlug}})
 	})
 	return u, err
+}
+
+// setActive enables or disables a user or an organisation (the subject),
+// recording it in the audit trail; an unknown one is ENOTFOUND.
+func setActive(ctx context.Context, tx *sql.Tx, actor *User, s Subject, active bool, now time.Time) error {
+	table, orgCol, missing, enable, disable := "users", "org_id", "User not found.", ActionEnableUser, ActionDisableUser
+	if s.Kind == SubjectOrganisation {
+		table, orgCol, missing, enable, disable = "organisations", "id", "Organisation not found.", ActionEnableOrganisation, ActionDisableOrganisation
+	}
+	action := enable
+	if !active {
+		action = disable
+	}
+	var was bool
+	var orgID int64
+	err := tx.QueryRowContext(ctx, `SELECT active, `+orgCol+` FROM `+table+` WHERE id = ?`, s.ID).Scan(&was, &orgID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Errorf(ENOTFOUND, "%s", missing)
+	} else if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET active = ? WHERE id = ?`, active, s.ID); err != nil {
+		return err
+	}
+	return audit(ctx, tx, AuditEvent{At: now, Actor: ActorOf(actor), Subject: s, OrgID: orgID,
+		Action: action, From: activeState(was), To: activeState(active)})
+}
+
+// activeState names an account's or organisation's state in the audit trail.
+func activeState(active bool) string {
+	if active {
+		return "active"
+	}
+	return "disabled"
 }
 
 // createUser checks the rules that need the database and inserts the user
@@ -540,18 +561,15 @@ func (db *DB) SetUserActive(ctx context.Context, actor *User, id int64, active b
 	}
 	var u User
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET active = ? WHERE id = ?`, active, id)
-		if err != nil {
+		if err := setActive(ctx, tx, actor, Subject{SubjectUser, id}, active, db.Now()); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return Errorf(ENOTFOUND, "User not found.")
 		}
 		if !active {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
 				return err
 			}
 		}
+		var err error
 		u, err = userByID(ctx, tx, id)
 		return err
 	})
@@ -559,12 +577,20 @@ func (db *DB) SetUserActive(ctx context.Context, actor *User, id int64, active b
 }
 
 // SetPassword replaces a user's password (admins and the command line). It
-// ends the user's sessions and clears any temporary lock.
+// ends the user's sessions, forgets the browsers they signed in from and
+// clears any temporary lock.
 func (db *DB) SetPassword(ctx context.Context, actor *User, email, password string) error {
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	if fe := checkNewPassword("password", password); fe != nil {
+	var name string
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT name FROM users WHERE email = ?`, NormaliseEmail(email)).Scan(&name)
+	})
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if fe := checkNewPassword("password", password, name, email); fe != nil {
 		return Invalid(*fe)
 	}
 	hash, err := hashPassword(ctx, password)
@@ -572,18 +598,26 @@ func (db *DB) SetPassword(ctx context.Context, actor *User, email, password stri
 		return err
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
-		var id int64
-		err := tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?, locked_until = 0 WHERE email = ? RETURNING id`, hash, NormaliseEmail(email)).Scan(&id)
+		var id, orgID int64
+		err := tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?, locked_until = 0 WHERE email = ? RETURNING id, org_id`, hash, NormaliseEmail(email)).Scan(&id, &orgID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Errorf(ENOTFOUND, "No account has the email address %s.", NormaliseEmail(email))
 		} else if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE user_id = ?`, id); err != nil {
+		if err := audit(ctx, tx, AuditEvent{At: db.Now(), Actor: ActorOf(actor), Subject: Subject{SubjectUser, id}, OrgID: orgID,
+			Action: ActionSetPassword}); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
-		return err
+		// The old password's sessions end, and so does every browser's
+		// exemption from the account lock: whoever signed in with the old
+		// password must not keep guessing at the new one unhindered.
+		for _, q := range []string{`DELETE FROM login_failures WHERE user_id = ?`, `DELETE FROM sessions WHERE user_id = ?`, `DELETE FROM devices WHERE user_id = ?`} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		return recordSecurityEvent(ctx, tx, SecurityEvent{Kind: SecPasswordChanged, UserID: id, Detail: "by " + actor.Name}, db.Now())
 	})
 }
 
@@ -606,109 +640,4 @@ func (db *DB) SupplierChoices(ctx context.Context) ([]Choice, error) {
 		return rows.Err()
 	})
 	return out, err
-}
-
-// SignIn checks an email and password. Every failure — unknown email, wrong
-// password, locked, disabled — is the same EUNAUTHORIZED error. LockThreshold
-// failures within LockWindow lock the account for LockFor; the lock and the
-// failure count are decided inside the write transaction. Unknown emails are
-// checked against a dummy hash so that timing does not reveal accounts, and a
-// hash with outdated parameters is replaced.
-func (db *DB) SignIn(ctx context.Context, email, password string) (User, error) {
-	fail := Errorf(EUNAUTHORIZED, SignInFailed)
-	email = NormaliseEmail(email)
-
-	var id int64
-	var phc string
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT id, password_hash FROM users WHERE email = ?`, email).Scan(&id, &phc)
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		h, err := dummyHash(ctx)
-		if err != nil {
-			return User{}, err
-		}
-		if _, _, err := verifyPassword(ctx, h, password); err != nil {
-			return User{}, err
-		}
-		return User{}, fail
-	} else if err != nil {
-		return User{}, err
-	}
-	// Hash outside the write transaction: it is slow, and writes queue.
-	ok, rehash, err := verifyPassword(ctx, phc, password)
-	if err != nil && !errors.Is(err, errBadHash) {
-		return User{}, err
-	}
-	var newHash string
-	if ok && rehash {
-		if newHash, err = hashPassword(ctx, password); err != nil {
-			return User{}, err
-		}
-	}
-
-	var u User
-	var failed bool
-	now := db.Now().Unix()
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		var cur string
-		var lockedUntil int64
-		err := tx.QueryRowContext(ctx, `SELECT password_hash, locked_until FROM users WHERE id = ?`, id).Scan(&cur, &lockedUntil)
-		if err != nil {
-			return err
-		}
-		if lockedUntil > now {
-			failed = true // locked: not counted, so the lock is not extended
-			return nil
-		}
-		if !ok || cur != phc {
-			failed = true
-			return recordFailure(ctx, tx, id, now)
-		}
-		if u, err = userByID(ctx, tx, id); err != nil {
-			return err
-		}
-		if !u.Active {
-			failed = true
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE user_id = ?`, id); err != nil {
-			return err
-		}
-		if newHash != "" {
-			_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, newHash, id)
-		}
-		return err
-	})
-	if err != nil {
-		return User{}, err
-	}
-	if failed {
-		return User{}, fail
-	}
-	return u, nil
-}
-
-// recordFailure notes a failed sign-in and locks the account when it is the
-// LockThreshold-th within LockWindow.
-func recordFailure(ctx context.Context, tx *sql.Tx, id, now int64) error {
-	since := now - int64(LockWindow/time.Second)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE user_id = ? AND at <= ?`, id, since); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (user_id, at) VALUES (?, ?)`, id, now); err != nil {
-		return err
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM login_failures WHERE user_id = ?`, id).Scan(&n); err != nil {
-		return err
-	}
-	if n < LockThreshold {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET locked_until = ? WHERE id = ?`, now+int64(LockFor/time.Second), id); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE user_id = ?`, id)
-	return err
 }

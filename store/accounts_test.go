@@ -38,6 +38,13 @@ type testAccounts struct {
 
 const testPassword = "correct horse battery"
 
+// signIn signs in with an email and password from a browser the account
+// does not know.
+func signIn(db *DB, email, password string) (User, error) {
+	r, err := db.SignIn(context.Background(), SignInAttempt{Email: email, Password: password, Client: Client{IP: "192.0.2.1"}})
+	return r.User, err
+}
+
 func seedAccounts(t *testing.T, db *DB) testAccounts {
 	t.Helper()
 	ctx := context.Background()
@@ -140,14 +147,14 @@ func TestSignIn(t *testing.T) {
 
 	failed := func(t *testing.T, email, pw string) {
 		t.Helper()
-		_, err := db.SignIn(ctx, email, pw)
+		_, err := signIn(db, email, pw)
 		if ErrorCode(err) != EUNAUTHORIZED || ErrorMessage(err) != SignInFailed {
 			t.Fatalf("SignIn(%q, %q) err = %v, want EUNAUTHORIZED with the generic message", email, pw, err)
 		}
 	}
 	ok := func(t *testing.T, email, pw string) User {
 		t.Helper()
-		u, err := db.SignIn(ctx, email, pw)
+		u, err := signIn(db, email, pw)
 		if err != nil {
 			t.Fatalf("SignIn(%q) err = %v, want success", email, err)
 		}
@@ -230,7 +237,7 @@ func TestSetPassword(t *testing.T) {
 	ctx := context.Background()
 	seedAccounts(t, db)
 	for range LockThreshold {
-		db.SignIn(ctx, "buyer@northshire.example", "wrong password!")
+		signIn(db, "buyer@northshire.example", "wrong password!")
 	}
 	if err := db.SetPassword(ctx, Operator(), "buyer@northshire.example", "short"); ErrorCode(err) != EINVALID {
 		t.Fatalf("short password: err = %v, want EINVALID", err)
@@ -241,10 +248,10 @@ func TestSetPassword(t *testing.T) {
 	if err := db.SetPassword(ctx, Operator(), "BUYER@northshire.example", "a new long password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SignIn(ctx, "buyer@northshire.example", testPassword); err == nil {
+	if _, err := signIn(db, "buyer@northshire.example", testPassword); err == nil {
 		t.Fatal("old password still works")
 	}
-	if _, err := db.SignIn(ctx, "buyer@northshire.example", "a new long password"); err != nil {
+	if _, err := signIn(db, "buyer@northshire.example", "a new long password"); err != nil {
 		t.Fatalf("new password (which also clears the lock): %v", err)
 	}
 }

@@ -11,13 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
-)
-
-// Limits on free text.
-const (
-	MaxBasketName = 100
-	MaxNeed       = 5000
 )
 
 // Requirements are what the organisation needs from a basket's purchase.
@@ -72,16 +65,6 @@ func QuoteURL(ref string, version int) string {
 	return "/quotes/" + ref + "/v" + strconv.Itoa(version)
 }
 
-// BasketEvent is one entry of a basket's audit trail.
-type BasketEvent struct {
-	At           time.Time
-	Actor        string // "" for the portal itself
-	Action       Action
-	From, To     BasketStatus
-	QuoteVersion int // 0 when none
-	Comment      string
-}
-
 // Basket is a basket with its priced lines.
 type Basket struct {
 	ID              int64
@@ -98,8 +81,8 @@ type Basket struct {
 	Lines           []BasketLine
 	Inlife          InlifeStatus // the tier the lines are priced at
 	Totals          Totals
-	Quote           *QuoteRef // the latest version; nil until first submitted
-	Events          []BasketEvent
+	Quote           *QuoteRef    // the latest version; nil until first submitted
+	Events          []AuditEvent // its audit trail, oldest first
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }
@@ -121,29 +104,30 @@ type BasketSummary struct {
 	UpdatedAt   time.Time
 }
 
-// Queries of the add-a-line path, prepared once on the writer (basket_stmt.go).
+// Queries of the basket write path, prepared once on the writer
+// (basket_stmt.go).
 const (
-	qBasketRow    = `SELECT id, org_id, owner_id, version, agreement_id, status, name FROM baskets WHERE id = ?`
 	qLineOffering = `SELECT o.id, o.slug, o.name, o.active, a.id, a.slug, a.title,
 		(SELECT group_concat(months, '|') FROM (SELECT months FROM offering_terms t WHERE t.offering_id = o.id ORDER BY months))
 		FROM offerings o JOIN agreements a ON a.id = o.agreement_id WHERE o.slug = ?`
 	qFindLine   = `SELECT id, quantity FROM basket_lines WHERE basket_id = ? AND offering_id = ? AND term_months = ?`
+	qCountLines = `SELECT count(*) FROM basket_lines WHERE basket_id = ?`
 	qInsertLine = `INSERT INTO basket_lines (basket_id, offering_id, quantity, term_months) VALUES (?, ?, ?, ?)`
 	qAddToLine  = `UPDATE basket_lines SET quantity = quantity + ? WHERE id = ?`
 	qTouch      = `UPDATE baskets SET status = ?, agreement_id = ?, version = version + 1, updated_at = ? WHERE id = ?`
-	qDueQuotes  = `SELECT v.id, v.version, q.basket_id FROM quote_versions v JOIN quotes q ON q.id = v.quote_id
+	qDueQuotes  = `SELECT v.id, v.version, v.valid_until, q.basket_id FROM quote_versions v JOIN quotes q ON q.id = v.quote_id
 		WHERE v.status = 'submitted' AND v.valid_until < ?`
 )
 
-// hotQueries are prepared once on the writer connection when the database
-// opens: the basket write path runs them on every add.
-var hotQueries = []string{qBasketRow, qLineOffering, qFindLine, qInsertLine, qAddToLine, qTouch, qDueQuotes}
+// MaxBasketLines is the most lines a basket holds (PRODUCT.md §3, §4): with
+// the price bounds it keeps every total inside int64.
+const MaxBasketLines = 200
 
 // lineOffering finds an offering by slug with just what adding a line needs.
-func lineOffering(ctx context.Context, tx *sql.Tx, slug string) (Offering, error) {
+func lineOffering(ctx context.Context, tx *sql.Tx, st *stmts, slug string) (Offering, error) {
 	var o Offering
 	var terms sql.NullString
-	err := qrow(ctx, tx, qLineOffering, slug).Scan(&o.ID, &o.Slug, &o.Name, &o.Active, &o.Agreement.ID, &o.Agreement.Slug, &o.Agreement.Title, &terms)
+	err := st.lineOffering.row(ctx, tx, slug).Scan(&o.ID, &o.Slug, &o.Name, &o.Active, &o.Agreement.ID, &o.Agreement.Slug, &o.Agreement.Title, &terms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, Errorf(ENOTFOUND, "There is no such offering")
 	} else if err != nil {
@@ -158,36 +142,6 @@ func lineOffering(ctx context.Context, tx *sql.Tx, slug string) (Offering, error
 	return o, nil
 }
 
-// basketRow is the stored basket without its lines.
-type basketRow struct {
-	id, orgID, ownerID, version int64
-	agreementID                 sql.NullInt64
-	status                      BasketStatus
-	name                        string
-}
-
-func loadBasketRow(ctx context.Context, tx *sql.Tx, id int64) (basketRow, error) {
-	var b basketRow
-	err := qrow(ctx, tx, qBasketRow, id).
-		Scan(&b.id, &b.orgID, &b.ownerID, &b.version, &b.agreementID, &b.status, &b.name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return b, Errorf(ENOTFOUND, "There is no such basket.")
-	}
-	return b, err
-}
-
-// canView reports whether u may read baskets and quotes of organisation orgID:
-// its own buyers and CCS reviewers.
-func canView(u *User, orgID int64) error {
-	if u.Is(RoleReviewer) || (u.Is(RoleBuyer) && u.OrgID == orgID) {
-		return nil
-	}
-	if u == nil {
-		return Errorf(EUNAUTHORIZED, "Sign in to continue.")
-	}
-	return Errorf(ENOTFOUND, "There is no such basket.")
-}
-
 func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func parseTimestamp(s string) time.Time {
@@ -195,43 +149,12 @@ func parseTimestamp(s string) time.Time {
 	return t
 }
 
-// recordEvent appends to a basket's audit trail; actor nil is the portal.
-func recordEvent(ctx context.Context, tx *sql.Tx, basketID int64, actor *User, a Action, from, to BasketStatus, quoteVersion int, comment string, now time.Time) error {
-	var actorID sql.NullInt64
-	if actor != nil && actor.ID != 0 {
-		actorID = sql.NullInt64{Int64: actor.ID, Valid: true}
-	}
-	var qv sql.NullInt64
-	if quoteVersion > 0 {
-		qv = sql.NullInt64{Int64: int64(quoteVersion), Valid: true}
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO basket_events (basket_id, actor_id, at, action, from_status, to_status, quote_version, comment)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, basketID, actorID, timestamp(now), string(a), string(from), string(to), qv, comment)
-	return err
-}
-
-// checkName validates a basket name.
-func checkName(field, name string) (string, *FieldError) {
-	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return name, &FieldError{field, "Enter a name for the basket"}
-	case utf8.RuneCountInString(name) > MaxBasketName:
-		return name, &FieldError{field, "Basket name must be 100 characters or fewer"}
-	}
-	return name, nil
-}
-
 // CreateBasket creates an empty draft basket for the buyer's organisation.
 func (db *DB) CreateBasket(ctx context.Context, u *User, name string) (Basket, error) {
-	name, fe := checkName("name", name)
-	if fe != nil {
-		return Basket{}, Invalid(*fe)
-	}
 	var id int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		id, err = createBasket(ctx, tx, u, name, db.Now())
+		id, err = createBasket(ctx, tx, u, BasketNameText, name, db.Now())
 		return err
 	})
 	if err != nil {
@@ -240,9 +163,15 @@ func (db *DB) CreateBasket(ctx context.Context, u *User, name string) (Basket, e
 	return db.Basket(ctx, u, id)
 }
 
-func createBasket(ctx context.Context, tx *sql.Tx, u *User, name string, now time.Time) (int64, error) {
-	if err := authorize(u, u.OrgID, ActionCreate); err != nil {
+// createBasket creates a draft basket named by field (already checked for
+// the buyer's role and the name) for u's organisation.
+func createBasket(ctx context.Context, tx *sql.Tx, u *User, field Text, name string, now time.Time) (int64, error) {
+	if err := mayAttempt(u, ActionCreate); err != nil {
 		return 0, err
+	}
+	name, fe := field.Check(name)
+	if fe != nil {
+		return 0, Invalid(*fe)
 	}
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO baskets (org_id, owner_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
@@ -250,7 +179,8 @@ func createBasket(ctx context.Context, tx *sql.Tx, u *User, name string, now tim
 	if err != nil {
 		return 0, err
 	}
-	return id, recordEvent(ctx, tx, id, u, ActionCreate, "", BasketDraft, 0, "", now)
+	return id, audit(ctx, tx, AuditEvent{At: now, Actor: ActorOf(u), Subject: Subject{SubjectBasket, id}, OrgID: u.OrgID,
+		Action: ActionCreate, To: string(BasketDraft), Details: Details{"name": name}})
 }
 
 // LineForm is a line as entered in a form: the offering's slug, a quantity
@@ -283,122 +213,14 @@ func (e *AgreementMismatchError) Error() string { return e.Err.Error() }
 // Unwrap returns the domain error, so ErrorCode and ErrorFields see it.
 func (e *AgreementMismatchError) Unwrap() error { return e.Err }
 
-// checkQuantity parses a quantity: a whole number from 1 to 100,000.
-func checkQuantity(field, s string) (int64, *FieldError) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	if s == "" {
-		return 0, &FieldError{field, "Enter a quantity"}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < MinQuantity || n > MaxQuantity {
-		return 0, &FieldError{field, "Quantity must be a whole number from 1 to 100,000"}
-	}
-	return n, nil
-}
-
 // checkTerm parses a term, which must be one of the offering's options.
 func checkTerm(field string, o Offering, s string) (int64, *FieldError) {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if strings.TrimSpace(s) == "" || err != nil || !o.HasTerm(n) {
-		return 0, &FieldError{field, "Choose a contract term for " + o.Name + ": " + termsList(o.Terms)}
+	s = strings.TrimSpace(s)
+	n, err := strconv.Atoi(s)
+	if !allDigits(s) || err != nil || !o.HasTerm(n) {
+		return 0, &FieldError{field, "Choose a contract term for " + o.Name + ": " + FormatTerms(o.Terms)}
 	}
 	return int64(n), nil
-}
-
-// termsList lists term options as "12, 24 or 36 months".
-func termsList(terms []int) string {
-	var b strings.Builder
-	for i, t := range terms {
-		switch {
-		case i == 0:
-		case i == len(terms)-1:
-			b.WriteString(" or ")
-		default:
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Itoa(t))
-	}
-	b.WriteString(" months")
-	return b.String()
-}
-
-// checkVersion refuses an edit made from an out-of-date page. An empty
-// version skips the check (adds never carry one).
-func checkVersion(b basketRow, version string) error {
-	if version == "" {
-		return nil
-	}
-	v, err := strconv.ParseInt(strings.TrimSpace(version), 10, 64)
-	if err != nil || v != b.version {
-		return Errorf(ECONFLICT, "This basket was changed by someone else, or in another tab, after you opened it. Your change has not been saved: check the basket as it is now and make your change again.")
-	}
-	return nil
-}
-
-// editableBasket loads a basket for an edit inside tx: quotes past their
-// validity expire first, then u's permission and the form's version are
-// checked, and a basket with changes requested becomes a draft again.
-func editableBasket(ctx context.Context, tx *sql.Tx, u *User, id int64, version string, now time.Time) (basketRow, error) {
-	if err := expireQuotes(ctx, tx, now); err != nil {
-		return basketRow{}, err
-	}
-	b, err := loadBasketRow(ctx, tx, id)
-	if err != nil {
-		return b, err
-	}
-	if err := authorize(u, b.orgID, ActionEdit); err != nil {
-		return b, err
-	}
-	if err := checkVersion(b, version); err != nil {
-		return b, err
-	}
-	return b, beginEdit(ctx, tx, u, &b, now)
-}
-
-// beginEdit checks that u may edit the basket now and moves a basket with
-// changes requested back to draft (recording the event).
-func beginEdit(ctx context.Context, tx *sql.Tx, u *User, b *basketRow, now time.Time) error {
-	if err := authorize(u, b.orgID, ActionEdit); err != nil {
-		return err
-	}
-	to, err := b.status.Next(ActionEdit)
-	if err != nil {
-		return err
-	}
-	if to != b.status {
-		if err := recordEvent(ctx, tx, b.id, u, ActionEdit, b.status, to, 0, "", now); err != nil {
-			return err
-		}
-		b.status = to
-	}
-	return nil
-}
-
-// touch saves the basket's status and agreement and bumps its version.
-func touch(ctx context.Context, tx *sql.Tx, b basketRow, now time.Time) error {
-	_, err := qexec(ctx, tx, qTouch, string(b.status), b.agreementID, timestamp(now), b.id)
-	return err
-}
-
-// AddLine adds an offering to a basket (POST /baskets/{id}/lines). The same
-// offering on the same term merges into the existing line. Adds carry no
-// version and never conflict: the single writer applies them in turn.
-func (db *DB) AddLine(ctx context.Context, u *User, basketID int64, f LineForm) (LineAdded, error) {
-	ctx = db.withStmts(ctx)
-	var res LineAdded
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		now := db.Now()
-		if err := expireQuotes(ctx, tx, now); err != nil {
-			return err
-		}
-		b, err := loadBasketRow(ctx, tx, basketID)
-		if err != nil {
-			return err
-		}
-		res, err = addLine(ctx, tx, u, b, f, now)
-		return err
-	})
-	return res, err
 }
 
 // LineAdded says what an add did, for the confirmation message.
@@ -410,47 +232,71 @@ type LineAdded struct {
 	Merged       bool // added to an existing line
 }
 
+// AddLine adds an offering to a basket (POST /baskets/{id}/lines). The same
+// offering on the same term merges into the existing line. Adds carry no
+// version and never conflict: the single writer applies them in turn.
+func (db *DB) AddLine(ctx context.Context, u *User, basketID int64, f LineForm) (LineAdded, error) {
+	var res LineAdded
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = addLine(ctx, tx, db.stmts, u, basketID, f, db.Now())
+		return err
+	})
+	return res, err
+}
+
+func addLine(ctx context.Context, tx *sql.Tx, st *stmts, u *User, basketID int64, f LineForm, now time.Time) (LineAdded, error) {
+	op, err := openBasket(ctx, tx, st, u, basketRequest{Action: ActionAddLine, BasketID: basketID}, now)
+	if err != nil {
+		return LineAdded{}, err
+	}
+	res, details, err := op.addLine(ctx, f)
+	if err != nil {
+		return res, err
+	}
+	return res, op.done(ctx, "", details)
+}
+
 // AddToBasket adds a line to the chosen basket, or to a new basket named in
 // the form, in one transaction, and returns the basket's id.
 func (db *DB) AddToBasket(ctx context.Context, u *User, f AddToBasketForm) (LineAdded, error) {
-	ctx = db.withStmts(ctx)
-	var id int64
 	var res LineAdded
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
-		if err := expireQuotes(ctx, tx, now); err != nil {
+		if err := mayAttempt(u, ActionCreate); err != nil {
 			return err
 		}
+		var id int64
 		choice := strings.TrimSpace(f.Basket)
 		if choice == "" || choice == "new" {
-			name, fe := checkName("new_basket", f.NewBasket)
-			if fe != nil {
-				if choice == "" && strings.TrimSpace(f.NewBasket) == "" {
-					fe = &FieldError{"basket", "Choose a basket, or name a new one"}
+			newName := BasketNameText.For("new_basket")
+			if choice == "" {
+				newName.Empty = "Choose a basket, or name a new one"
+			}
+			if _, fe := newName.Check(f.NewBasket); fe != nil {
+				if choice == "" && fe.Message == newName.Empty {
+					fe.Field = "basket"
 				}
 				// Report the line's problems too, in form order.
-				_, _, _, lineErrs, err := checkLine(ctx, tx, f.LineForm)
+				_, _, _, lineErrs, err := checkLine(ctx, tx, db.stmts, f.LineForm)
 				if err != nil {
 					return err
 				}
 				return Invalid(append([]FieldError{*fe}, lineErrs...)...)
 			}
 			var err error
-			if id, err = createBasket(ctx, tx, u, name, now); err != nil {
+			if id, err = createBasket(ctx, tx, u, newName, f.NewBasket, now); err != nil {
 				return err
 			}
 		} else {
 			n, err := strconv.ParseInt(choice, 10, 64)
-			if err != nil {
+			if err != nil || !allDigits(choice) {
 				return Invalid(FieldError{"basket", "Choose a basket, or name a new one"})
 			}
 			id = n
 		}
-		b, err := loadBasketRow(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		res, err = addLine(ctx, tx, u, b, f.LineForm, now)
+		var err error
+		res, err = addLine(ctx, tx, db.stmts, u, id, f.LineForm, now)
 		return err
 	})
 	return res, err
@@ -458,21 +304,27 @@ func (db *DB) AddToBasket(ctx context.Context, u *User, f AddToBasketForm) (Line
 
 // checkLine validates a line form: the offering exists and is active, the
 // quantity is 1–100,000 and the term one of the offering's options.
-func checkLine(ctx context.Context, tx *sql.Tx, f LineForm) (o Offering, q, t int64, errs []FieldError, err error) {
-	o, err = lineOffering(ctx, tx, strings.TrimSpace(f.Offering))
-	if ErrorCode(err) == ENOTFOUND {
-		errs = []FieldError{{"offering", "Choose an offering from the catalogue"}}
-		if _, fe := checkQuantity("quantity", f.Quantity); fe != nil {
+func checkLine(ctx context.Context, tx *sql.Tx, st *stmts, f LineForm) (o Offering, q, t int64, errs []FieldError, err error) {
+	slug, fe := OfferingRef.Check(f.Offering)
+	if fe == nil {
+		o, err = lineOffering(ctx, tx, st, slug)
+		if ErrorCode(err) == ENOTFOUND {
+			fe, err = &FieldError{"offering", "Choose an offering from the catalogue"}, nil
+		} else if err != nil {
+			return o, 0, 0, nil, err
+		}
+	}
+	if fe != nil {
+		errs = []FieldError{*fe}
+		if _, fe := QuantityCount.Check(f.Quantity); fe != nil {
 			errs = append(errs, *fe)
 		}
 		return o, 0, 0, errs, nil
-	} else if err != nil {
-		return o, 0, 0, nil, err
 	}
 	if !o.Active {
 		return o, 0, 0, []FieldError{{"offering", o.Name + " has been withdrawn and cannot be added to a basket"}}, nil
 	}
-	q, fe := checkQuantity("quantity", f.Quantity)
+	q, fe = QuantityCount.Check(f.Quantity)
 	if fe != nil {
 		errs = append(errs, *fe)
 	}
@@ -483,65 +335,58 @@ func checkLine(ctx context.Context, tx *sql.Tx, f LineForm) (o Offering, q, t in
 	return o, q, t, errs, nil
 }
 
-func addLine(ctx context.Context, tx *sql.Tx, u *User, b basketRow, f LineForm, now time.Time) (LineAdded, error) {
-	res, err := addLineTx(ctx, tx, u, &b, f, now)
-	if err != nil {
-		return res, err
-	}
-	return res, touch(ctx, tx, b, now)
-}
-
-func addLineTx(ctx context.Context, tx *sql.Tx, u *User, b *basketRow, f LineForm, now time.Time) (LineAdded, error) {
+// addLine adds the form's line to the opened basket, merging it into a line
+// of the same offering on the same term, and fixes the basket's agreement.
+func (op *basketOp) addLine(ctx context.Context, f LineForm) (LineAdded, Details, error) {
+	b := &op.b
 	res := LineAdded{BasketID: b.id, BasketName: b.name}
-	if err := authorize(u, b.orgID, ActionEdit); err != nil {
-		return res, err
-	}
-	if _, err := b.status.Next(ActionEdit); err != nil {
-		return res, err
-	}
-	o, q, t, errs, err := checkLine(ctx, tx, f)
+	o, q, t, errs, err := checkLine(ctx, op.tx, op.st, f)
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	if errs != nil {
-		return res, Invalid(errs...)
+		return res, nil, Invalid(errs...)
 	}
 	res.OfferingName, res.Quantity = o.Name, q
 	if b.agreementID.Valid && b.agreementID.Int64 != o.Agreement.ID {
 		var title string
-		if err := tx.QueryRowContext(ctx, `SELECT title FROM agreements WHERE id = ?`, b.agreementID.Int64).Scan(&title); err != nil {
-			return res, err
+		if err := op.tx.QueryRowContext(ctx, `SELECT title FROM agreements WHERE id = ?`, b.agreementID.Int64).Scan(&title); err != nil {
+			return res, nil, err
 		}
-		return res, &AgreementMismatchError{
+		return res, nil, &AgreementMismatchError{
 			Err: Invalid(FieldError{"offering", "“" + b.name + "” is for offerings under the " + title + ". " +
 				o.Name + " is sold under the " + o.Agreement.Title + ", so it needs a basket of its own: a quote becomes one contract with one supplier."}),
 			Offering: o, Line: f,
 		}
 	}
 	var lineID, have int64
-	err = qrow(ctx, tx, qFindLine, b.id, o.ID, t).Scan(&lineID, &have)
+	err = op.st.findLine.row(ctx, op.tx, b.id, o.ID, t).Scan(&lineID, &have)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, err := qexec(ctx, tx, qInsertLine, b.id, o.ID, q, t); err != nil {
-			return res, err
+		var lines int
+		if err := op.st.countLines.row(ctx, op.tx, b.id).Scan(&lines); err != nil {
+			return res, nil, err
+		}
+		if lines >= MaxBasketLines {
+			return res, nil, Invalid(FieldError{"offering", "A basket can hold at most 200 lines. Start a new basket for " + o.Name + ", or change a line already in this one"})
+		}
+		if _, err := op.st.insertLine.exec(ctx, op.tx, b.id, o.ID, q, t); err != nil {
+			return res, nil, err
 		}
 	case err != nil:
-		return res, err
+		return res, nil, err
 	default:
 		res.Merged = true
 		if have+q > MaxQuantity {
-			return res, Invalid(FieldError{"quantity", "The basket already has " + groupThousands(uint64(have)) + " of " + o.Name +
-				" on " + strconv.FormatInt(t, 10) + " months. Adding " + groupThousands(uint64(q)) + " more would make more than 100,000 on one line"})
+			return res, nil, Invalid(FieldError{"quantity", "The basket already has " + groupThousands(uint64(have)) + " of " + o.Name +
+				" on " + FormatMonths(int(t)) + ". Adding " + groupThousands(uint64(q)) + " more would make more than 100,000 on one line"})
 		}
-		if _, err := qexec(ctx, tx, qAddToLine, q, lineID); err != nil {
-			return res, err
+		if _, err := op.st.addToLine.exec(ctx, op.tx, q, lineID); err != nil {
+			return res, nil, err
 		}
-	}
-	if err := beginEdit(ctx, tx, u, b, now); err != nil {
-		return res, err
 	}
 	b.agreementID = sql.NullInt64{Int64: o.Agreement.ID, Valid: true}
-	return res, nil
+	return res, Details{"offering": o.Slug, "offering_name": o.Name, "term_months": t, "quantity": Change{have, have + q}}, nil
 }
 
 // LineChange is an edit of an existing line's quantity and term, with the
@@ -556,13 +401,13 @@ type LineChange struct {
 // that the offering already has a line for merges the two.
 func (db *DB) UpdateLine(ctx context.Context, u *User, basketID, lineID int64, ch LineChange) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		now := db.Now()
-		b, err := editableBasket(ctx, tx, u, basketID, ch.Version, now)
+		op, err := db.openBasket(ctx, tx, u, basketRequest{Action: ActionUpdateLine, BasketID: basketID, Version: ch.Version})
 		if err != nil {
 			return err
 		}
-		var offeringID, oldTerm int64
-		err = tx.QueryRowContext(ctx, `SELECT offering_id, term_months FROM basket_lines WHERE id = ? AND basket_id = ?`, lineID, b.id).Scan(&offeringID, &oldTerm)
+		var offeringID, oldQ, oldTerm int64
+		err = tx.QueryRowContext(ctx, `SELECT offering_id, quantity, term_months FROM basket_lines WHERE id = ? AND basket_id = ?`, lineID, op.b.id).
+			Scan(&offeringID, &oldQ, &oldTerm)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Errorf(ENOTFOUND, "That line is no longer in the basket.")
 		} else if err != nil {
@@ -573,7 +418,7 @@ func (db *DB) UpdateLine(ctx context.Context, u *User, basketID, lineID int64, c
 			return err
 		}
 		var errs []FieldError
-		q, fe := checkQuantity(lineField(lineID, "quantity"), ch.Quantity)
+		q, fe := QuantityCount.For(lineField(lineID, "quantity")).Check(ch.Quantity)
 		if fe != nil {
 			errs = append(errs, *fe)
 		}
@@ -584,9 +429,10 @@ func (db *DB) UpdateLine(ctx context.Context, u *User, basketID, lineID int64, c
 		if errs != nil {
 			return Invalid(errs...)
 		}
+		details := Details{"line": lineID, "offering": o.Slug, "offering_name": o.Name, "quantity": Change{oldQ, q}, "term_months": Change{oldTerm, t}}
 		var otherID, otherQ int64
 		err = tx.QueryRowContext(ctx, `SELECT id, quantity FROM basket_lines WHERE basket_id = ? AND offering_id = ? AND term_months = ? AND id <> ?`,
-			b.id, offeringID, t, lineID).Scan(&otherID, &otherQ)
+			op.b.id, offeringID, t, lineID).Scan(&otherID, &otherQ)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if _, err := tx.ExecContext(ctx, `UPDATE basket_lines SET quantity = ?, term_months = ? WHERE id = ?`, q, t, lineID); err != nil {
@@ -597,7 +443,7 @@ func (db *DB) UpdateLine(ctx context.Context, u *User, basketID, lineID int64, c
 		default:
 			if otherQ+q > MaxQuantity {
 				return Invalid(FieldError{lineField(lineID, "quantity"), "The basket already has " + groupThousands(uint64(otherQ)) + " of " + o.Name +
-					" on " + strconv.FormatInt(t, 10) + " months; together they would be more than 100,000 on one line"})
+					" on " + FormatMonths(int(t)) + "; together they would be more than 100,000 on one line"})
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE basket_lines SET quantity = quantity + ? WHERE id = ?`, q, otherID); err != nil {
 				return err
@@ -605,8 +451,9 @@ func (db *DB) UpdateLine(ctx context.Context, u *User, basketID, lineID int64, c
 			if _, err := tx.ExecContext(ctx, `DELETE FROM basket_lines WHERE id = ?`, lineID); err != nil {
 				return err
 			}
+			details["merged_into"] = otherID
 		}
-		return touch(ctx, tx, b, now)
+		return op.done(ctx, "", details)
 	})
 }
 
@@ -622,26 +469,28 @@ func LineField(lineID int64, name string) string { return lineField(lineID, name
 // its agreement.
 func (db *DB) DeleteLine(ctx context.Context, u *User, basketID, lineID int64, version string) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		now := db.Now()
-		b, err := editableBasket(ctx, tx, u, basketID, version, now)
+		op, err := db.openBasket(ctx, tx, u, basketRequest{Action: ActionDeleteLine, BasketID: basketID, Version: version})
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM basket_lines WHERE id = ? AND basket_id = ?`, lineID, b.id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		var slug, name string
+		var q, t int64
+		err = tx.QueryRowContext(ctx, `DELETE FROM basket_lines WHERE id = ? AND basket_id = ?
+			RETURNING (SELECT slug FROM offerings WHERE id = offering_id), (SELECT name FROM offerings WHERE id = offering_id), quantity, term_months`,
+			lineID, op.b.id).Scan(&slug, &name, &q, &t)
+		if errors.Is(err, sql.ErrNoRows) {
 			return Errorf(ENOTFOUND, "That line is no longer in the basket.")
+		} else if err != nil {
+			return err
 		}
 		var left int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM basket_lines WHERE basket_id = ?`, b.id).Scan(&left); err != nil {
+		if err := op.st.countLines.row(ctx, tx, op.b.id).Scan(&left); err != nil {
 			return err
 		}
 		if left == 0 {
-			b.agreementID = sql.NullInt64{}
+			op.b.agreementID = sql.NullInt64{}
 		}
-		return touch(ctx, tx, b, now)
+		return op.done(ctx, "", Details{"line": lineID, "offering": slug, "offering_name": name, "quantity": q, "term_months": t})
 	})
 }
 
@@ -650,7 +499,7 @@ type RequirementsForm struct {
 	Need          string
 	Budget        string // pounds, pence allowed, including VAT
 	Sites         string
-	RequiredBy    string // YYYY-MM-DD
+	RequiredBy    DateInput
 	WeightPrice   string
 	WeightQuality string
 	WeightSocial  string
@@ -660,10 +509,29 @@ type RequirementsForm struct {
 // FormFromRequirements fills a form from saved requirements.
 func FormFromRequirements(r Requirements, version int64) RequirementsForm {
 	return RequirementsForm{
-		Need: r.Need, Budget: FormatPounds(r.BudgetPence), Sites: strconv.FormatInt(r.Sites, 10), RequiredBy: r.RequiredBy,
+		Need: r.Need, Budget: FormatPounds(r.BudgetPence), Sites: strconv.FormatInt(r.Sites, 10), RequiredBy: DateInputOf(r.RequiredByDate()),
 		WeightPrice: strconv.FormatInt(r.WeightPrice, 10), WeightQuality: strconv.FormatInt(r.WeightQuality, 10),
 		WeightSocial: strconv.FormatInt(r.WeightSocial, 10), Version: strconv.FormatInt(version, 10),
 	}
+}
+
+// The requirements form's fields other than text (validate.go).
+var (
+	budgetMoney = Money{Field: "budget", Label: "Budget", Empty: "Enter the budget in pounds, including VAT", Zero: "Budget must be more than £0"}
+	weightCount = func(field, label string) Count {
+		return Count{Field: field, Label: label + " weight", Min: 0, Max: 100, Example: "50", Empty: "Enter the " + strings.ToLower(label) + " weight",
+			Range: label + " weight must be a whole percentage from 0 to 100"}
+	}
+)
+
+// RequiredByField is the required-by date: today or later, at most 5 years
+// ahead (PRODUCT.md §4, §8), as UK dates.
+func RequiredByField(now time.Time) DateField {
+	today := TodayLondon(now)
+	last := today.AddDate(5, 0, 0)
+	return DateField{Field: "required_by", Label: "The date you need it by", Empty: "Enter the date you need it by",
+		Min: today, Max: last, TooEarly: "The date you need it by must be today or in the future",
+		TooLate: "The date you need it by must be within 5 years, by " + FormatDate(last)}
 }
 
 // Parse validates the form against today's UK date and returns the
@@ -671,47 +539,30 @@ func FormFromRequirements(r Requirements, version int64) RequirementsForm {
 func (f RequirementsForm) Parse(now time.Time) (Requirements, []FieldError) {
 	var r Requirements
 	var errs []FieldError
-	r.Need = strings.TrimSpace(strings.ReplaceAll(f.Need, "\r\n", "\n"))
-	switch {
-	case r.Need == "":
-		errs = append(errs, FieldError{"need", "Describe what your organisation needs"})
-	case utf8.RuneCountInString(r.Need) > MaxNeed:
-		errs = append(errs, FieldError{"need", "Business need must be 5,000 characters or fewer"})
+	check := func(fe *FieldError) bool {
+		if fe != nil {
+			errs = append(errs, *fe)
+		}
+		return fe == nil
 	}
-	if strings.TrimSpace(f.Budget) == "" {
-		errs = append(errs, FieldError{"budget", "Enter the budget in pounds, including VAT"})
-	} else if p, err := ParsePounds(f.Budget); err != nil {
-		errs = append(errs, FieldError{"budget", "Budget: " + lowerFirst(ErrorMessage(err))})
-	} else if p == 0 {
-		errs = append(errs, FieldError{"budget", "Budget must be more than £0"})
-	} else {
-		r.BudgetPence = p
-	}
-	if n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(f.Sites), ",", ""), 10, 64); err != nil || n < 1 || n > 100000 {
-		errs = append(errs, FieldError{"sites", "Number of sites must be a whole number from 1 to 100,000"})
-	} else {
-		r.Sites = n
-	}
-	today := TodayLondon(now)
-	if d, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.RequiredBy), London); err != nil {
-		errs = append(errs, FieldError{"required_by", "Enter the date you need it by as year-month-day, like " + today.AddDate(0, 2, 0).Format(time.DateOnly)})
-	} else if d.Before(today) {
-		errs = append(errs, FieldError{"required_by", "The date you need it by must be today or in the future"})
-	} else {
+	var fe *FieldError
+	r.Need, fe = NeedText.Check(f.Need)
+	check(fe)
+	r.BudgetPence, fe = budgetMoney.Check(f.Budget)
+	check(fe)
+	r.Sites, fe = SitesCount.Check(f.Sites)
+	check(fe)
+	d, fe := RequiredByField(now).Check(f.RequiredBy)
+	if check(fe) {
 		r.RequiredBy = d.Format(time.DateOnly)
 	}
-	weight := func(field, label, s string) (int64, bool) {
-		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(s), "%"), 10, 64)
-		if err != nil || n < 0 || n > 100 {
-			errs = append(errs, FieldError{field, label + " weight must be a whole percentage from 0 to 100"})
-			return 0, false
-		}
-		return n, true
-	}
 	var ok1, ok2, ok3 bool
-	r.WeightPrice, ok1 = weight("weight_price", "Price", f.WeightPrice)
-	r.WeightQuality, ok2 = weight("weight_quality", "Quality", f.WeightQuality)
-	r.WeightSocial, ok3 = weight("weight_social", "Social value", f.WeightSocial)
+	r.WeightPrice, fe = weightCount("weight_price", "Price").Check(f.WeightPrice)
+	ok1 = check(fe)
+	r.WeightQuality, fe = weightCount("weight_quality", "Quality").Check(f.WeightQuality)
+	ok2 = check(fe)
+	r.WeightSocial, fe = weightCount("weight_social", "Social value").Check(f.WeightSocial)
+	ok3 = check(fe)
 	if ok1 && ok2 && ok3 {
 		if sum := r.WeightPrice + r.WeightQuality + r.WeightSocial; sum != 100 {
 			errs = append(errs, FieldError{"weight_price", "The weights must add up to 100%; they add up to " + strconv.FormatInt(sum, 10) + "%"})
@@ -723,81 +574,81 @@ func (f RequirementsForm) Parse(now time.Time) (Requirements, []FieldError) {
 	return r, errs
 }
 
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}
-
 // SetRequirements saves the basket's requirements.
 func (db *DB) SetRequirements(ctx context.Context, u *User, basketID int64, f RequirementsForm) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		now := db.Now()
-		if err := expireQuotes(ctx, tx, now); err != nil {
-			return err
-		}
-		b, err := loadBasketRow(ctx, tx, basketID)
-		if err != nil {
-			return err
-		}
-		return setRequirements(ctx, tx, u, b, f, now)
+		return setRequirements(ctx, tx, db.stmts, u, basketID, f, db.Now())
 	})
 }
 
-func setRequirements(ctx context.Context, tx *sql.Tx, u *User, b basketRow, f RequirementsForm, now time.Time) error {
-	if err := authorize(u, b.orgID, ActionEdit); err != nil {
-		return err
-	}
-	if err := checkVersion(b, f.Version); err != nil {
-		return err
-	}
-	if _, err := b.status.Next(ActionEdit); err != nil {
+func setRequirements(ctx context.Context, tx *sql.Tx, st *stmts, u *User, basketID int64, f RequirementsForm, now time.Time) error {
+	op, err := openBasket(ctx, tx, st, u, basketRequest{Action: ActionSetRequirements, BasketID: basketID, Version: f.Version}, now)
+	if err != nil {
 		return err
 	}
 	r, errs := f.Parse(now)
 	if errs != nil {
 		return Invalid(errs...)
 	}
-	if err := beginEdit(ctx, tx, u, &b, now); err != nil {
+	var had bool
+	var old Requirements
+	if err := tx.QueryRowContext(ctx, `SELECT has_requirements, need, budget_pence, sites, required_by, weight_price, weight_quality, weight_social
+		FROM baskets WHERE id = ?`, op.b.id).Scan(&had, &old.Need, &old.BudgetPence, &old.Sites, &old.RequiredBy,
+		&old.WeightPrice, &old.WeightQuality, &old.WeightSocial); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE baskets SET has_requirements = 1, need = ?, budget_pence = ?, sites = ?, required_by = ?,
 		weight_price = ?, weight_quality = ?, weight_social = ? WHERE id = ?`,
-		r.Need, r.BudgetPence, r.Sites, r.RequiredBy, r.WeightPrice, r.WeightQuality, r.WeightSocial, b.id); err != nil {
+		r.Need, r.BudgetPence, r.Sites, r.RequiredBy, r.WeightPrice, r.WeightQuality, r.WeightSocial, op.b.id); err != nil {
 		return err
 	}
-	return touch(ctx, tx, b, now)
+	details := Details{}
+	for _, c := range []struct {
+		field    string
+		old, new any
+	}{{"need", old.Need, r.Need}, {"budget_pence", old.BudgetPence, r.BudgetPence}, {"sites", old.Sites, r.Sites},
+		{"required_by", old.RequiredBy, r.RequiredBy}, {"weight_price", old.WeightPrice, r.WeightPrice},
+		{"weight_quality", old.WeightQuality, r.WeightQuality}, {"weight_social", old.WeightSocial, r.WeightSocial}} {
+		if !had {
+			details[c.field] = Change{nil, c.new}
+		} else if c.old != c.new {
+			details[c.field] = Change{c.old, c.new}
+		}
+	}
+	return op.done(ctx, "", details)
 }
 
 // Basket returns a basket with its lines priced at today's catalogue prices
 // and the organisation's current in-life tier, its latest quote and its
 // audit trail. Buyers see their own organisation's baskets; reviewers all.
 func (db *DB) Basket(ctx context.Context, u *User, id int64) (Basket, error) {
+	if u == nil {
+		return Basket{}, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
 	if err := db.expireDue(ctx); err != nil {
 		return Basket{}, err
 	}
 	var b Basket
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		b, err = loadBasket(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		return canView(u, b.OrgID)
+		b, err = loadBasket(ctx, tx, u, id)
+		return err
 	})
 	return b, err
 }
 
-func loadBasket(ctx context.Context, tx *sql.Tx, id int64) (Basket, error) {
+// loadBasket loads and prices a basket that u may see: the scope is in the
+// query, so nothing is priced for anyone else.
+func loadBasket(ctx context.Context, tx *sql.Tx, u *User, id int64) (Basket, error) {
 	var b Basket
 	var agreementID sql.NullInt64
 	var created, updated string
 	r := &b.Requirements
+	scope, args := viewScope(u, "b.org_id")
 	err := tx.QueryRowContext(ctx, `SELECT b.id, b.org_id, o.name, b.owner_id, u.name, b.name, b.status, b.version, b.agreement_id,
 		b.has_requirements, b.need, b.budget_pence, b.sites, b.required_by, b.weight_price, b.weight_quality, b.weight_social,
 		b.created_at, b.updated_at
-		FROM baskets b JOIN organisations o ON o.id = b.org_id JOIN users u ON u.id = b.owner_id WHERE b.id = ?`, id).
+		FROM baskets b JOIN organisations o ON o.id = b.org_id JOIN users u ON u.id = b.owner_id WHERE b.id = ? AND `+scope, append([]any{id}, args...)...).
 		Scan(&b.ID, &b.OrgID, &b.OrgName, &b.OwnerID, &b.OwnerName, &b.Name, &b.Status, &b.Version, &agreementID,
 			&b.HasRequirements, &r.Need, &r.BudgetPence, &r.Sites, &r.RequiredBy, &r.WeightPrice, &r.WeightQuality, &r.WeightSocial,
 			&created, &updated)
@@ -831,7 +682,7 @@ func loadBasket(ctx context.Context, tx *sql.Tx, id int64) (Basket, error) {
 	if b.Quote, err = latestQuote(ctx, tx, b.ID); err != nil {
 		return b, err
 	}
-	b.Events, err = basketEvents(ctx, tx, b.ID)
+	b.Events, err = auditTrail(ctx, tx, Subject{SubjectBasket, b.ID}, "")
 	return b, err
 }
 
@@ -878,26 +729,6 @@ func latestQuote(ctx context.Context, tx *sql.Tx, basketID int64) (*QuoteRef, er
 	}
 	q.IssuedAt = parseTimestamp(issued)
 	return &q, nil
-}
-
-func basketEvents(ctx context.Context, tx *sql.Tx, basketID int64) ([]BasketEvent, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT e.at, coalesce(u.name, ''), e.action, e.from_status, e.to_status, coalesce(e.quote_version, 0), e.comment
-		FROM basket_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.basket_id = ? ORDER BY e.id`, basketID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []BasketEvent
-	for rows.Next() {
-		var e BasketEvent
-		var at string
-		if err := rows.Scan(&at, &e.Actor, &e.Action, &e.From, &e.To, &e.QuoteVersion, &e.Comment); err != nil {
-			return nil, err
-		}
-		e.At = parseTimestamp(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // Baskets lists the buyer's organisation's baskets, most recently changed first.

@@ -7,62 +7,94 @@ import (
 	"database/sql"
 )
 
-// prepareStmts prepares queries on the writer pool. database/sql would
-// prepare every query afresh, and parsing SQL is the largest cost of a small
-// write; with one writer connection a statement prepared once is reused by
-// every later transaction (Tx.StmtContext finds it on the connection). A
-// query that fails to prepare simply runs unprepared.
-func prepareStmts(ctx context.Context, w *sql.DB, queries []string) map[string]*sql.Stmt {
-	m := make(map[string]*sql.Stmt, len(queries))
-	for _, q := range queries {
-		if st, err := w.PrepareContext(ctx, q); err == nil {
-			m[q] = st
+// stmt is a query and, once the database has opened, the same query
+// prepared on the writer connection. database/sql would otherwise prepare
+// every query afresh, and parsing SQL is the largest cost of a small write;
+// with one writer connection a statement prepared once is reused by every
+// later transaction (Tx.StmtContext finds it on the connection). A query
+// that failed to prepare simply runs unprepared.
+type stmt struct {
+	query    string
+	prepared *sql.Stmt
+}
+
+// stmts are the basket write path's hot statements. The DB owns one set
+// (DB.stmts), prepared when it opens; code inside a write transaction takes
+// it explicitly — the door's basketOp carries it — rather than finding it
+// in a context.
+type stmts struct {
+	basketOfOrg  stmt // a basket's row if it is the organisation's (buyers' actions)
+	basketNotOrg stmt // a basket's row unless it is the organisation's (reviewers' decisions)
+	basketByID   stmt // a basket's row whoever's it is (the system's actions)
+	lineOffering stmt // an offering by slug, with what adding a line needs
+	findLine     stmt // the line of an offering on a term
+	countLines   stmt
+	insertLine   stmt
+	addToLine    stmt
+	touch        stmt // status, agreement, version, updated_at
+	dueQuotes    stmt // versions past their validity, undecided
+}
+
+// newStmts returns the statements unprepared (they run as plain queries).
+func newStmts() *stmts {
+	return &stmts{
+		basketOfOrg:  stmt{query: qBasketRow + ` AND org_id = ?`},
+		basketNotOrg: stmt{query: qBasketRow + ` AND org_id <> ?`},
+		basketByID:   stmt{query: qBasketRow},
+		lineOffering: stmt{query: qLineOffering},
+		findLine:     stmt{query: qFindLine},
+		countLines:   stmt{query: qCountLines},
+		insertLine:   stmt{query: qInsertLine},
+		addToLine:    stmt{query: qAddToLine},
+		touch:        stmt{query: qTouch},
+		dueQuotes:    stmt{query: qDueQuotes},
+	}
+}
+
+// prepareStmts prepares every statement on the writer pool w.
+func prepareStmts(ctx context.Context, w *sql.DB) *stmts {
+	s := newStmts()
+	for _, st := range s.all() {
+		if p, err := w.PrepareContext(ctx, st.query); err == nil {
+			st.prepared = p
 		}
 	}
-	return m
+	return s
 }
 
-type stmtsKey struct{}
-
-// withStmts lets the (ctx, tx) helpers below use the database's prepared
-// statements.
-func (db *DB) withStmts(ctx context.Context) context.Context {
-	return context.WithValue(ctx, stmtsKey{}, db.stmts)
+func (s *stmts) all() []*stmt {
+	return []*stmt{&s.basketOfOrg, &s.basketNotOrg, &s.basketByID, &s.lineOffering, &s.findLine, &s.countLines,
+		&s.insertLine, &s.addToLine, &s.touch, &s.dueQuotes}
 }
 
-// txStmt returns tx's view of the prepared statement for query, or nil when
-// ctx carries none (the query then runs unprepared).
-func txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
-	stmts, _ := ctx.Value(stmtsKey{}).(map[string]*sql.Stmt)
-	st := stmts[query]
-	if st == nil {
-		return nil
+// close releases the prepared statements.
+func (s *stmts) close() {
+	for _, st := range s.all() {
+		if st.prepared != nil {
+			st.prepared.Close()
+		}
 	}
-	return tx.StmtContext(ctx, st)
 }
 
-// qrow is tx.QueryRowContext through the statement cache.
-func qrow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
-	if s := txStmt(ctx, tx, query); s != nil {
-		return s.QueryRowContext(ctx, args...)
+func (s *stmt) row(ctx context.Context, tx *sql.Tx, args ...any) *sql.Row {
+	if s.prepared != nil {
+		return tx.StmtContext(ctx, s.prepared).QueryRowContext(ctx, args...)
 	}
-	return tx.QueryRowContext(ctx, query, args...)
+	return tx.QueryRowContext(ctx, s.query, args...)
 }
 
-// qexec is tx.ExecContext through the statement cache.
-func qexec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if s := txStmt(ctx, tx, query); s != nil {
-		return s.ExecContext(ctx, args...)
+func (s *stmt) exec(ctx context.Context, tx *sql.Tx, args ...any) (sql.Result, error) {
+	if s.prepared != nil {
+		return tx.StmtContext(ctx, s.prepared).ExecContext(ctx, args...)
 	}
-	return tx.ExecContext(ctx, query, args...)
+	return tx.ExecContext(ctx, s.query, args...)
 }
 
-// qrows is tx.QueryContext through the statement cache.
-func qrows(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	if s := txStmt(ctx, tx, query); s != nil {
-		return s.QueryContext(ctx, args...)
+func (s *stmt) rows(ctx context.Context, tx *sql.Tx, args ...any) (*sql.Rows, error) {
+	if s.prepared != nil {
+		return tx.StmtContext(ctx, s.prepared).QueryContext(ctx, args...)
 	}
-	return tx.QueryContext(ctx, query, args...)
+	return tx.QueryContext(ctx, s.query, args...)
 }
 
 // readStmt returns query prepared on the reader pool, preparing it the first

@@ -114,7 +114,7 @@ func (f *basketFixture) get(t testing.TB, u *User, id int64) Basket {
 
 func (f *basketFixture) requirements() RequirementsForm {
 	return RequirementsForm{Need: "Mobiles for social workers", Budget: "50,000.50", Sites: "3",
-		RequiredBy: f.now.AddDate(0, 1, 0).Format(time.DateOnly), WeightPrice: "60", WeightQuality: "30", WeightSocial: "10"}
+		RequiredBy: DateInput{ISO: f.now.AddDate(0, 1, 0).Format(time.DateOnly)}, WeightPrice: "60", WeightQuality: "30", WeightSocial: "10"}
 }
 
 // ready makes a basket with one line and requirements, ready to submit.
@@ -131,7 +131,7 @@ func (f *basketFixture) ready(t testing.TB, u *User, name string) Basket {
 func (f *basketFixture) approveAll(t testing.TB, basketID int64) {
 	t.Helper()
 	for _, r := range []*User{f.reviewer, f.reviewer2} {
-		err := f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, r, basketID, f.db.Now()) })
+		err := f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, f.db.stmts, r, basketID, 0, f.db.Now()) })
 		if err != nil && ErrorCode(err) != ECONFLICT {
 			t.Fatalf("approve: %v", err)
 		}
@@ -429,7 +429,7 @@ func TestUpdateLineMergesOntoExistingTerm(t *testing.T) {
 
 func TestRequirementsValidation(t *testing.T) {
 	now := time.Date(2026, 3, 29, 23, 30, 0, 0, time.UTC) // 30 March in London (BST)
-	ok := RequirementsForm{Need: "Need", Budget: "£1,234.56", Sites: "2", RequiredBy: "2026-03-30", WeightPrice: "60", WeightQuality: "30", WeightSocial: "10"}
+	ok := RequirementsForm{Need: "Need", Budget: "£1,234.56", Sites: "2", RequiredBy: DateInput{ISO: "2026-03-30"}, WeightPrice: "60", WeightQuality: "30", WeightSocial: "10"}
 	r, errs := ok.Parse(now)
 	if errs != nil {
 		t.Fatalf("valid form: got %v", errs)
@@ -447,8 +447,8 @@ func TestRequirementsValidation(t *testing.T) {
 		{"budget with three decimals", func(f *RequirementsForm) { f.Budget = "10.001" }, []string{"budget"}},
 		{"budget zero", func(f *RequirementsForm) { f.Budget = "0" }, []string{"budget"}},
 		{"no sites", func(f *RequirementsForm) { f.Sites = "0" }, []string{"sites"}},
-		{"yesterday in London", func(f *RequirementsForm) { f.RequiredBy = "2026-03-29" }, []string{"required_by"}},
-		{"not a date", func(f *RequirementsForm) { f.RequiredBy = "30/03/2026" }, []string{"required_by"}},
+		{"yesterday in London", func(f *RequirementsForm) { f.RequiredBy = DateInput{ISO: "2026-03-29"} }, []string{"required_by"}},
+		{"not a date", func(f *RequirementsForm) { f.RequiredBy = DateInput{ISO: "30/03/2026"} }, []string{"required_by"}},
 		{"weights not 100", func(f *RequirementsForm) { f.WeightQuality = "31" }, []string{"weight_price"}},
 		{"social under 10", func(f *RequirementsForm) { f.WeightPrice, f.WeightSocial = "61", "9" }, []string{"weight_social"}},
 		{"fractional weight", func(f *RequirementsForm) { f.WeightPrice = "59.5" }, []string{"weight_price"}},
@@ -535,7 +535,7 @@ func TestSubmit(t *testing.T) {
 
 	t.Run("changes requested: the first edit makes a draft, and v3 supersedes v2", func(t *testing.T) {
 		err := f.db.write(f.ctx, func(tx *sql.Tx) error {
-			return decide(f.ctx, tx, f.reviewer, b.ID, ActionRequestChanges, "Fewer SIMs please", f.db.Now())
+			return decide(f.ctx, tx, f.db.stmts, f.reviewer, b.ID, ActionRequestChanges, "Fewer SIMs please", 0, f.db.Now())
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -559,27 +559,33 @@ func TestSubmit(t *testing.T) {
 		}
 	})
 
-	t.Run("every state change is in the trail", func(t *testing.T) {
+	t.Run("every action is in the trail, with its state change", func(t *testing.T) {
 		got := f.get(t, f.north, b.ID)
 		var trail []string
-		for _, e := range got.Events {
-			trail = append(trail, string(e.Action)+":"+string(e.From)+">"+string(e.To))
+		versions := map[int]int{}
+		for i, e := range got.Events {
+			trail = append(trail, string(e.Action)+":"+e.From+">"+e.To)
+			versions[i] = e.QuoteVersion
 		}
-		want := []string{"create:>draft", "submit:draft>submitted", "withdraw:submitted>draft", "submit:draft>submitted",
-			"request_changes:submitted>changes_requested", "edit:changes_requested>draft", "submit:draft>submitted"}
+		want := []string{"create:>draft", "add_line:draft>draft", "set_requirements:draft>draft", "submit:draft>submitted",
+			"withdraw:submitted>draft", "add_line:draft>draft", "submit:draft>submitted",
+			"request_changes:submitted>changes_requested", "update_line:changes_requested>draft", "submit:draft>submitted"}
 		if !reflect.DeepEqual(trail, want) {
 			t.Fatalf("got trail\n%v\nwant\n%v", trail, want)
 		}
-		if got.Events[1].QuoteVersion != 1 || got.Events[6].QuoteVersion != 3 {
-			t.Fatalf("got quote versions %d and %d on the submits, want 1 and 3", got.Events[1].QuoteVersion, got.Events[6].QuoteVersion)
+		if versions[3] != 1 || versions[4] != 1 || versions[6] != 2 || versions[7] != 2 || versions[9] != 3 || versions[8] != 0 {
+			t.Fatalf("got quote versions %v, want 1 on the first submit and withdrawal, 2 on the second submit and the request, 3 on the last submit, none on edits", versions)
+		}
+		if got.Events[9].Details["superseded_versions"] == nil {
+			t.Errorf("the third submit: got details %v, want the superseded v2 named in the same row", got.Events[9].Details)
 		}
 	})
 
 	t.Run("the trail is append-only", func(t *testing.T) {
-		if _, err := f.db.w.Exec(`UPDATE basket_events SET comment = 'x'`); err == nil {
+		if _, err := f.db.w.Exec(`UPDATE audit_events SET comment = 'x'`); err == nil {
 			t.Fatal("got an updated event, want the trigger to refuse")
 		}
-		if _, err := f.db.w.Exec(`DELETE FROM basket_events`); err == nil {
+		if _, err := f.db.w.Exec(`DELETE FROM audit_events`); err == nil {
 			t.Fatal("got deleted events, want the trigger to refuse")
 		}
 		if _, err := f.db.w.Exec(`UPDATE quote_versions SET net_total_pence = 1`); err == nil {
@@ -678,16 +684,16 @@ func TestQuoteExpiry(t *testing.T) {
 		t.Fatalf("got basket %s, want draft", got.Status)
 	}
 	last := got.Events[len(got.Events)-1]
-	if last.Action != ActionExpire || last.Actor != "" || last.QuoteVersion != 1 {
+	if last.Action != ActionExpire || !last.Actor.System() || last.QuoteVersion != 1 {
 		t.Fatalf("got last event %+v, want an expiry by the portal", last)
 	}
 	t.Run("an expired quote cannot be approved", func(t *testing.T) {
-		err := f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, f.reviewer, b.ID, f.db.Now()) })
+		err := f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, f.db.stmts, f.reviewer, b.ID, 0, f.db.Now()) })
 		wantCode(t, err, ECONFLICT)
 	})
 	t.Run("resubmitting issues v2 at current prices", func(t *testing.T) {
 		if err := f.db.SetRequirements(f.ctx, f.north, b.ID, RequirementsForm{Need: "n", Budget: "1", Sites: "1",
-			RequiredBy: "2026-05-01", WeightPrice: "50", WeightQuality: "40", WeightSocial: "10"}); err != nil {
+			RequiredBy: DateInput{ISO: "2026-05-01"}, WeightPrice: "50", WeightQuality: "40", WeightSocial: "10"}); err != nil {
 			t.Fatal(err)
 		}
 		v2, _, err := f.db.Submit(f.ctx, f.north, b.ID)
@@ -709,7 +715,7 @@ func TestOverdueQuoteCannotBeApprovedUnread(t *testing.T) {
 	}
 	// Nothing reads the quote after its last valid day; the approval itself must expire it.
 	*f.now = time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC)
-	err := f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, f.reviewer, b.ID, f.db.Now()) })
+	err := f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, f.db.stmts, f.reviewer, b.ID, 0, f.db.Now()) })
 	wantCode(t, err, ECONFLICT)
 }
 
@@ -737,7 +743,7 @@ func TestInlifeTierFromApprovedQuotes(t *testing.T) {
 	}
 	t.Run("the same reviewer cannot approve twice", func(t *testing.T) {
 		one := func() error {
-			return f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, f.reviewer, big.ID, f.db.Now()) })
+			return f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, f.db.stmts, f.reviewer, big.ID, 0, f.db.Now()) })
 		}
 		if err := one(); err != nil {
 			t.Fatal(err)

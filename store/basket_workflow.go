@@ -21,15 +21,40 @@ type Action string
 
 // Basket actions.
 const (
-	ActionCreate         Action = "create"          // a buyer creates the basket
-	ActionEdit           Action = "edit"            // a buyer changes lines or requirements
-	ActionSubmit         Action = "submit"          // a buyer issues a quote version
-	ActionWithdraw       Action = "withdraw"        // a buyer withdraws a submitted basket
-	ActionApprove        Action = "approve"         // reviewers approve the quote (the final approval)
-	ActionRequestChanges Action = "request_changes" // a reviewer asks for changes
-	ActionReject         Action = "reject"          // a reviewer rejects
-	ActionExpire         Action = "expire"          // the quote passed its valid-until date undecided
+	ActionCreate          Action = "create"           // a buyer creates the basket
+	ActionEdit            Action = "edit"             // a buyer changes lines or requirements (any of the four below)
+	ActionAddLine         Action = "add_line"         // a buyer adds an offering (or more of one)
+	ActionUpdateLine      Action = "update_line"      // a buyer changes a line's quantity or term
+	ActionDeleteLine      Action = "delete_line"      // a buyer removes a line
+	ActionSetRequirements Action = "set_requirements" // a buyer saves what they need
+	ActionSubmit          Action = "submit"           // a buyer issues a quote version
+	ActionWithdraw        Action = "withdraw"         // a buyer withdraws a submitted basket
+	ActionApprove         Action = "approve"          // reviewers approve the quote (the final approval)
+	ActionRequestChanges  Action = "request_changes"  // a reviewer asks for changes
+	ActionReject          Action = "reject"           // a reviewer rejects
+	ActionExpire          Action = "expire"           // the quote passed its valid-until date undecided
 )
+
+// workflow is the state machine's view of an action: every kind of edit is
+// ActionEdit.
+func (a Action) workflow() Action {
+	switch a {
+	case ActionAddLine, ActionUpdateLine, ActionDeleteLine, ActionSetRequirements:
+		return ActionEdit
+	}
+	return a
+}
+
+// isDecision reports whether a is a reviewer's decision on a basket.
+func (a Action) isDecision() bool {
+	return a == ActionApprove || a == ActionRequestChanges || a == ActionReject
+}
+
+// needsQuote reports whether a concerns the quote version awaiting a
+// decision (the door loads it).
+func (a Action) needsQuote() bool {
+	return a == ActionSubmit || a == ActionWithdraw || a.isDecision()
+}
 
 // Label is the status as people read it ("Changes requested").
 func (s BasketStatus) Label() string {
@@ -58,7 +83,7 @@ func (s BasketStatus) Editable() bool {
 // Next returns the state after action a, or an ECONFLICT error whose message
 // says why the action is not possible now.
 func (s BasketStatus) Next(a Action) (BasketStatus, error) {
-	switch a {
+	switch a.workflow() {
 	case ActionEdit:
 		if s.Editable() {
 			return BasketDraft, nil
@@ -91,7 +116,7 @@ func (s BasketStatus) Next(a Action) (BasketStatus, error) {
 func refusal(s BasketStatus, a Action) string {
 	switch s {
 	case BasketSubmitted:
-		switch a {
+		switch a.workflow() {
 		case ActionEdit:
 			return "This basket has been submitted for approval, so it cannot be changed. Withdraw it first if you need to change it."
 		case ActionSubmit:
@@ -112,34 +137,45 @@ func refusal(s BasketStatus, a Action) string {
 	return "You cannot do that to a basket that is " + s.Label() + "."
 }
 
-// authorize checks that user u may take action a on a basket of organisation
-// orgID. Another organisation's basket is ENOTFOUND for buyers, so that its
-// existence is not revealed.
-func authorize(u *User, orgID int64, a Action) error {
+// mayAttempt checks that user u's role can take action a on some basket:
+// buyers act on their organisation's baskets, reviewers decide. It needs no
+// basket, so the door calls it before loading anything.
+func mayAttempt(u *User, a Action) error {
 	if u == nil {
 		return Errorf(EUNAUTHORIZED, "Sign in to continue.")
 	}
-	switch a {
+	switch a.workflow() {
 	case ActionCreate, ActionEdit, ActionSubmit, ActionWithdraw:
-		if u.Is(RoleBuyer) && u.OrgID == orgID {
-			return nil
+		if !u.Is(RoleBuyer) {
+			return Errorf(EFORBIDDEN, "Only buyers from the organisation can change its baskets.")
 		}
-		if u.Is(RoleBuyer) {
-			return Errorf(ENOTFOUND, "There is no such basket.")
-		}
-		return Errorf(EFORBIDDEN, "Only buyers from the organisation can change its baskets.")
+		return nil
 	case ActionApprove, ActionRequestChanges, ActionReject:
 		if !u.Is(RoleReviewer) {
 			return Errorf(EFORBIDDEN, "Only CCS reviewers can decide on baskets.")
-		}
-		if u.OrgID == orgID {
-			return Errorf(EFORBIDDEN, "You cannot decide on a basket from your own organisation.")
 		}
 		return nil
 	case ActionExpire:
 		return Errorf(EFORBIDDEN, "Quotes expire by themselves.")
 	}
 	return Errorf(EFORBIDDEN, "You cannot do that.")
+}
+
+// authorize checks that user u may take action a on a basket of organisation
+// orgID. Another organisation's basket is ENOTFOUND for buyers, so that its
+// existence is not revealed; reviewers never decide on their own
+// organisation's baskets.
+func authorize(u *User, orgID int64, a Action) error {
+	if err := mayAttempt(u, a); err != nil {
+		return err
+	}
+	switch {
+	case a.isDecision() && u.OrgID == orgID:
+		return Errorf(EFORBIDDEN, "You cannot decide on a basket from your own organisation.")
+	case !a.isDecision() && u.OrgID != orgID:
+		return Errorf(ENOTFOUND, "There is no such basket.")
+	}
+	return nil
 }
 
 // QuoteStatus is the state of one quote version.

@@ -121,6 +121,9 @@ func (p *offeringInsert) Close() {
 }
 
 func (p *offeringInsert) insert(ctx context.Context, o NewOffering) error {
+	if err := checkOfferingBounds(o.Slug, o.MonthlyPence, o.OneOffPence, o.Terms); err != nil {
+		return err
+	}
 	pairs := make([][2]string, len(o.Attributes))
 	for i, a := range o.Attributes {
 		pairs[i] = [2]string{a.Key, a.Value}

@@ -323,7 +323,7 @@ func TestMouMonthlyPriceMatchesPricing(t *testing.T) {
 	db, ctx := openFixtureDB(t)
 	var offs []NewOffering
 	for i, c := range []struct{ monthly, bp int64 }{
-		{999, 1250}, {1, 5000}, {3, 5000}, {5, 1000}, {15, 1000}, {0, 2500}, {123456789, 1575}, {10001, 9999}, {7, 10000},
+		{999, 1250}, {1, 5000}, {3, 5000}, {5, 1000}, {15, 1000}, {0, 2500}, {98_765_432, 1575}, {10001, 9999}, {7, 10000}, {99_999_999, 1575},
 	} {
 		offs = append(offs, NewOffering{Slug: "p" + string(rune('a'+i)), Name: "P", CategorySlug: "mobile", AgreementSlug: "acme-mou",
 			Unit: "SIM", MonthlyPence: c.monthly, MouBP: c.bp, Terms: []int{12}})

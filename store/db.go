@@ -31,8 +31,8 @@ var migrations embed.FS
 type DB struct {
 	w, r *sql.DB
 	path string
-	// stmts are the hot write-path statements, prepared on the writer.
-	stmts map[string]*sql.Stmt
+	// stmts are the basket write path's statements, prepared on the writer.
+	stmts *stmts
 	// search caches the catalogue index and results by catalogue version.
 	search searchCache
 	// versions are the data versions as this process knows them
@@ -43,6 +43,10 @@ type DB struct {
 	refs atomic.Pointer[refs]
 	// rstmts are read queries prepared on the reader pool, by text (readStmt).
 	rstmts sync.Map
+	// accountKey keys AccountTag (the secrets row 'log_hmac').
+	accountKey []byte
+	// stats are counters for the server's metrics (stats.go).
+	stats dbStats
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -77,12 +81,16 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	db := &DB{w: w, path: path, Now: time.Now}
+	db := &DB{w: w, path: path, stmts: newStmts(), Now: time.Now}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}
-	db.stmts = prepareStmts(ctx, w, hotQueries)
+	if db.accountKey, err = loadSecret(ctx, w, "log_hmac"); err != nil {
+		w.Close()
+		return nil, err
+	}
+	db.stmts = prepareStmts(ctx, w)
 	if db.versionsStmt, err = w.PrepareContext(ctx, versionsQuery); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("prepare data versions query: %w", err)
@@ -103,7 +111,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes both pools, checkpointing the WAL.
+// Close closes both pools, checkpointing the WAL. The checkpoint does not
+// wait for readers in other processes: Litestream keeps a read transaction
+// open on a replicated database, and waiting for it would only add the busy
+// timeout to every shutdown (the WAL then stays for the next start).
 func (db *DB) Close() error {
 	var errs []error
 	db.rstmts.Range(func(_, st any) bool {
@@ -112,6 +123,10 @@ func (db *DB) Close() error {
 	})
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
+	}
+	db.stmts.close()
+	if _, err := db.w.Exec("PRAGMA busy_timeout = 0"); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		errs = append(errs, err)
@@ -156,7 +171,9 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 // pages show) are published when it commits, so this process's caches never
 // serve a page older than its own last write.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	start := time.Now()
 	tx, err := db.w.BeginTx(ctx, nil)
+	db.stats.writeWaited(time.Since(start))
 	if err != nil {
 		return err
 	}

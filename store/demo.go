@@ -9,6 +9,10 @@ import (
 // in one transaction. On a database that already has data it changes nothing
 // and reports loaded=false.
 func (db *DB) LoadDemo(ctx context.Context, password string) (loaded bool, err error) {
+	// The demo password deliberately skips the new-password policy
+	// (checkNewPassword): it is the operator's choice for a demonstration
+	// (PORTAL_DEMO_PASSWORD, printed in the start-up banner), not a person's
+	// secret, and demo accounts exist only on a database loaded with -demo.
 	// Hash once, outside the write transaction (hashing is slow and writes queue).
 	hash, err := hashPassword(ctx, password)
 	if err != nil {
@@ -32,7 +36,7 @@ func (db *DB) LoadDemo(ctx context.Context, password string) (loaded bool, err e
 			return err
 		}
 		// Northshire's approved quote history; needs the demo accounts.
-		if err := loadDemoQuotes(ctx, tx); err != nil {
+		if err := loadDemoQuotes(ctx, tx, db.stmts); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE meta SET value = 1 WHERE key = 'demo'"); err != nil {

@@ -65,7 +65,7 @@ func demoUser(ctx context.Context, tx *sql.Tx, email string) (*User, error) {
 
 // loadDemoQuotes creates Northshire's approved quote history in tx. The demo
 // catalogue and accounts must already be loaded.
-func loadDemoQuotes(ctx context.Context, tx *sql.Tx) error {
+func loadDemoQuotes(ctx context.Context, tx *sql.Tx, st *stmts) error {
 	var users int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil {
 		return err
@@ -81,28 +81,21 @@ func loadDemoQuotes(ctx context.Context, tx *sql.Tx) error {
 	for _, d := range demoQuotes {
 		// Mid-morning UK time on the day, so the dates read naturally.
 		issued := today.AddDate(0, 0, -d.daysAgo).Add(10 * time.Hour)
-		id, err := createBasket(ctx, tx, buyer, d.name, issued)
-		if err != nil {
-			return err
-		}
-		b, err := loadBasketRow(ctx, tx, id)
+		id, err := createBasket(ctx, tx, buyer, BasketNameText, d.name, issued)
 		if err != nil {
 			return err
 		}
 		for _, l := range d.lines {
-			if _, err := addLine(ctx, tx, buyer, b, LineForm{Offering: l.slug, Quantity: strconv.Itoa(l.quantity), TermMonths: strconv.Itoa(l.term)}, issued); err != nil {
+			if _, err := addLine(ctx, tx, st, buyer, id, LineForm{Offering: l.slug, Quantity: strconv.Itoa(l.quantity), TermMonths: strconv.Itoa(l.term)}, issued); err != nil {
 				return fmt.Errorf("demo quote %q: %w", d.name, err)
-			}
-			if b, err = loadBasketRow(ctx, tx, id); err != nil {
-				return err
 			}
 		}
 		req := RequirementsForm{Need: d.need, Budget: d.budget, Sites: d.sites,
-			RequiredBy: issued.AddDate(0, 2, 0).Format(time.DateOnly), WeightPrice: "50", WeightQuality: "35", WeightSocial: "15"}
-		if err := setRequirements(ctx, tx, buyer, b, req, issued); err != nil {
+			RequiredBy: DateInput{ISO: issued.AddDate(0, 2, 0).Format(time.DateOnly)}, WeightPrice: "50", WeightQuality: "35", WeightSocial: "15"}
+		if err := setRequirements(ctx, tx, st, buyer, id, req, issued); err != nil {
 			return fmt.Errorf("demo quote %q: %w", d.name, err)
 		}
-		if _, _, err := submit(ctx, tx, buyer, id, issued); err != nil {
+		if _, _, err := submit(ctx, tx, st, buyer, id, issued); err != nil {
 			return fmt.Errorf("demo quote %q: %w", d.name, err)
 		}
 		for i, email := range d.approvers {
@@ -111,7 +104,7 @@ func loadDemoQuotes(ctx context.Context, tx *sql.Tx) error {
 				return err
 			}
 			at := issued.AddDate(0, 0, 3+i).Add(4 * time.Hour)
-			if err := approve(ctx, tx, r, id, at); err != nil {
+			if err := approve(ctx, tx, st, r, id, 0, at); err != nil {
 				return fmt.Errorf("demo quote %q: %w", d.name, err)
 			}
 		}

@@ -21,7 +21,7 @@ func TestDemoQuotes(t *testing.T) {
 		if err := loadDemoAccounts(ctx, tx, "x"); err != nil {
 			return err
 		}
-		return loadDemoQuotes(ctx, tx)
+		return loadDemoQuotes(ctx, tx, db.stmts)
 	})
 	if err != nil {
 		t.Fatal(err)

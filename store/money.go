@@ -222,10 +222,27 @@ func TodayLondon(now time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, London)
 }
 
-// FormatMonths says a number of months in words: "1 month", "24 months".
+// FormatMonths says a contract term in words: "1 month", "24 months". It
+// is the one way the portal writes a term.
 func FormatMonths(n int) string {
 	if n == 1 {
 		return "1 month"
 	}
 	return strconv.Itoa(n) + " months"
+}
+
+// FormatTerms says a list of terms in words: "12 months", "1 or 12 months",
+// "12, 24 or 36 months"; "" for none.
+func FormatTerms(terms []int) string {
+	switch len(terms) {
+	case 0:
+		return ""
+	case 1:
+		return FormatMonths(terms[0])
+	}
+	s := make([]string, len(terms))
+	for i, t := range terms {
+		s[i] = strconv.Itoa(t)
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1] + " months"
 }

@@ -12,8 +12,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -163,19 +165,75 @@ func dummyHash(ctx context.Context) (string, error) {
 	return h, nil
 }
 
+// strongEnoughScore is the zxcvbn score a new password needs: 3 means
+// "safely unguessable" (about 10^8 guesses or more), which rules out the
+// common passwords of zxcvbn's frequency lists (a common password, a word
+// with digits or a year added, keyboard walks, repeats) while 12 ordinary
+// characters of a passphrase pass easily.
+const strongEnoughScore = 3
+
+// strengthRunes is how much of a password zxcvbn examines: its matching grows
+// with the square of the length, and the first 64 characters of a password
+// decide whether it is guessable.
+const strengthRunes = 64
+
+// minDistinctRunes is the fewest different characters a password may have.
+const minDistinctRunes = 5
+
+// serviceWords are words anyone would try first against this service.
+var serviceWords = []string{"portal", "ccs", "crown", "commercial", "service", "connectivity", "buyer", "supplier", "reviewer", "admin"}
+
 // checkNewPassword returns a field error if password is not acceptable as a
-// new password.
-func checkNewPassword(field, password string) *FieldError {
+// new password (NIST SP 800-63B): at least MinPasswordLength characters,
+// text without control characters, not only spaces, and not a common or
+// easily guessed password. userInputs are the account's own details (name,
+// email), which zxcvbn treats as the first words an attacker tries.
+func checkNewPassword(field, password string, userInputs ...string) *FieldError {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case password == "":
 		return &FieldError{Field: field, Message: "Enter a password"}
 	case !utf8.ValidString(password):
 		return &FieldError{Field: field, Message: "Password must be text"}
+	case strings.IndexFunc(password, unicode.IsControl) >= 0:
+		return &FieldError{Field: field, Message: "Password must not contain control characters such as tabs or line breaks"}
+	case strings.TrimFunc(password, unicode.IsSpace) == "":
+		return &FieldError{Field: field, Message: "Password must contain characters other than spaces"}
 	case n < MinPasswordLength:
 		return &FieldError{Field: field, Message: fmt.Sprintf("Password must be %d characters or more", MinPasswordLength)}
 	case n > MaxPasswordLength:
 		return &FieldError{Field: field, Message: fmt.Sprintf("Password must be %d characters or fewer", MaxPasswordLength)}
+	case !hardToGuess(password, userInputs):
+		return &FieldError{Field: field, Message: "Choose a password that is harder to guess: this one is a common password or close to one. Try three or four unrelated words"}
 	}
 	return nil
+}
+
+// hardToGuess reports whether zxcvbn (with its frequency lists of common
+// passwords, words and names) rates password at least strongEnoughScore.
+func hardToGuess(password string, userInputs []string) bool {
+	r := []rune(password)
+	if len(r) > strengthRunes {
+		password = string(r[:strengthRunes])
+	}
+	// zxcvbn finds repeats of ASCII characters only; "ŵŵŵŵŵŵŵŵŵŵŵŵ" is as
+	// weak as "aaaaaaaaaaaa".
+	distinct := map[rune]bool{}
+	for _, c := range r {
+		distinct[c] = true
+	}
+	if len(distinct) < minDistinctRunes {
+		return false
+	}
+	inputs := append([]string(nil), serviceWords...)
+	for _, in := range userInputs {
+		in = strings.ToLower(strings.TrimSpace(in))
+		if in == "" {
+			continue
+		}
+		inputs = append(inputs, in)
+		// The parts of a name or email address: "nadia", "shah", "northshire".
+		inputs = append(inputs, strings.FieldsFunc(in, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
+	}
+	return zxcvbn.PasswordStrength(password, inputs).Score >= strongEnoughScore
 }

@@ -113,25 +113,51 @@ func TestHashingWaitsForSemaphore(t *testing.T) {
 }
 
 func TestNewPasswordRules(t *testing.T) {
+	const guessable = "Choose a password that is harder to guess: this one is a common password or close to one. Try three or four unrelated words"
 	tests := []struct {
-		pw   string
-		want string
+		pw     string
+		inputs []string
+		want   string
 	}{
-		{"", "Enter a password"},
-		{"short", "Password must be 12 characters or more"},
-		{"elevenchars", "Password must be 12 characters or more"},
-		{"twelve chars", ""},
-		{"ŵŵŵŵŵŵŵŵŵŵŵŵ", ""}, // 12 characters, 24 bytes
-		{strings.Repeat("a", 257), "Password must be 256 characters or fewer"},
-		{"\xff\xfe invalid utf8", "Password must be text"},
+		{"", nil, "Enter a password"},
+		{"short", nil, "Password must be 12 characters or more"},
+		{"elevenchars", nil, "Password must be 12 characters or more"},
+		{"twelve chars", nil, ""},
+		{"ŵŵŵŵŵŵŵŵŵŵŵŵ", nil, guessable}, // 12 characters, 24 bytes, but one repeated
+		{"ŵŷźçñøåßðþæœ", nil, ""},        // 12 characters, 24 bytes
+		{strings.Repeat("a", 257), nil, "Password must be 256 characters or fewer"},
+		{"\xff\xfe invalid utf8", nil, "Password must be text"},
+		// The security review's examples (issue 14).
+		{"password1234", nil, guessable},
+		{strings.Repeat(" ", 12), nil, "Password must contain characters other than spaces"},
+		{strings.Repeat("\x00", 12), nil, "Password must not contain control characters such as tabs or line breaks"},
+		{"tab\tinside the password", nil, "Password must not contain control characters such as tabs or line breaks"},
+		{"line\nbreak in the password", nil, "Password must not contain control characters such as tabs or line breaks"},
+		{"\u00a0\u2003\u3000\u00a0\u2003\u3000\u00a0\u2003\u3000\u00a0\u2003\u3000", nil, "Password must contain characters other than spaces"},
+		// Common passwords and patterns from zxcvbn's frequency lists.
+		{"qwertyuiop12", nil, guessable},
+		{"iloveyou1234", nil, guessable},
+		{"123456789012", nil, guessable},
+		{"aaaaaaaaaaaa", nil, guessable},
+		{"Password123!", nil, guessable},
+		// The account's own details are the first guesses.
+		{"buyer@northshire.example", []string{"Nadia Shah", "buyer@northshire.example"}, guessable},
+		{"buyer@northshire.example", nil, ""},
+		{"northshire!!1", []string{"Nadia Shah", "buyer@northshire.example"}, guessable},
+		{"ŵŵŵŵŵŵŷŷŷŷŷŷ", nil, guessable},
+		// Passphrases pass; only the first 64 characters are weighed.
+		{"correct horse battery", nil, ""},
+		{"portal-demo-pass", nil, ""},
+		{strings.Repeat("ab", 100), nil, guessable},
+		{"sorrel kettle umbrella " + strings.Repeat("a", 200), nil, ""},
 	}
 	for _, tt := range tests {
 		got := ""
-		if fe := checkNewPassword("password", tt.pw); fe != nil {
+		if fe := checkNewPassword("password", tt.pw, tt.inputs...); fe != nil {
 			got = fe.Message
 		}
 		if got != tt.want {
-			t.Errorf("checkNewPassword(%q) = %q, want %q", tt.pw, got, tt.want)
+			t.Errorf("checkNewPassword(%q, %q) = %q, want %q", tt.pw, tt.inputs, got, tt.want)
 		}
 	}
 }

@@ -3,16 +3,17 @@ package store
 // Pricing: pure functions over integer pence and basis points (PRODUCT.md §3).
 // No floating point and no SQL here.
 //
-// Bounds. Every product of two int64 values that feeds a rounded division is
-// computed in 128 bits (math/bits), so a rate applied to any int64 amount
-// cannot overflow. The list price q × (monthly × t + one_off) is computed with
-// checked arithmetic. With the validated inputs — 1 ≤ q ≤ MaxQuantity
-// (100 000), t ≤ 120 months, monthly ≤ £1,000,000 (10^8 p) and
-// one_off ≤ £10,000,000,000 (10^12 p, the ParsePounds ceiling) — a line's list
-// price is at most about 1.01 × 10^17 p, some 90 times below the int64 limit
-// (≈ 9.22 × 10^18), so a basket of up to 90 such worst-case lines, and any
-// realistic basket, totals without overflow. Inputs beyond int64 altogether
-// are a programming error and panic rather than return a wrong price.
+// Bounds (PRODUCT.md §3). Every product of two int64 values that feeds a
+// rounded division is computed in 128 bits (math/bits), so a rate applied to
+// any int64 amount cannot overflow. The list price q × (monthly × t + one_off)
+// is computed with checked arithmetic. The store enforces, in its write
+// paths and in database triggers, 1 ≤ q ≤ MaxQuantity (100 000),
+// 1 ≤ t ≤ MaxTermMonths (120), monthly ≤ MaxMonthlyPence (£1,000,000) and
+// one_off ≤ MaxOneOffPence (£100,000,000), and at most MaxBasketLines (200)
+// lines a basket: a line's list price is then at most 2.2 × 10^15 p and a
+// basket's 4.4 × 10^17 p, twenty times inside int64 (≈ 9.22 × 10^18), so
+// every total fits. Inputs beyond int64 altogether are a programming error
+// and panic rather than return a wrong price.
 
 import (
 	"fmt"
@@ -28,6 +29,30 @@ const bpScale = 10000
 
 // MinQuantity and MaxQuantity bound the quantity of a basket line.
 const MinQuantity, MaxQuantity = 1, 100000
+
+// Bounds on an offering's prices and terms (PRODUCT.md §3).
+const (
+	MaxMonthlyPence = 100_000_000    // £1,000,000 a unit a month
+	MaxOneOffPence  = 10_000_000_000 // £100,000,000 a unit
+	MaxTermMonths   = 120
+)
+
+// checkOfferingBounds refuses prices and terms outside the PRODUCT.md §3
+// bounds, naming the offering; the database's triggers refuse them too.
+func checkOfferingBounds(slug string, monthly, oneOff int64, terms []int) error {
+	switch {
+	case monthly < 0 || monthly > MaxMonthlyPence:
+		return Errorf(EINVALID, "offering %s: the monthly price must be from £0 to %s", slug, FormatPence(MaxMonthlyPence))
+	case oneOff < 0 || oneOff > MaxOneOffPence:
+		return Errorf(EINVALID, "offering %s: the one-off price must be from £0 to %s", slug, FormatPence(MaxOneOffPence))
+	}
+	for _, t := range terms {
+		if t < 1 || t > MaxTermMonths {
+			return Errorf(EINVALID, "offering %s: a term must be from 1 to %d months", slug, MaxTermMonths)
+		}
+	}
+	return nil
+}
 
 // RoundDiv returns round-half-up of num/den for num >= 0, den > 0 (exact integer arithmetic).
 //

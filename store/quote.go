@@ -97,7 +97,8 @@ type QuoteVersion struct {
 	InlifeBP        int64
 	ApprovalsNeeded int
 	Approvals       []Approval
-	DecidedAt       time.Time // zero while undecided
+	DecidedAt       time.Time    // zero while undecided
+	Events          []AuditEvent // the quote's history: its basket's audit rows about any version, oldest first
 	QuoteSnapshot
 }
 
@@ -138,8 +139,9 @@ func PublicationDuties(orgType string, grossPence int64) []string {
 	return out
 }
 
-// expireDue expires overdue quotes, writing only when there is one; reads
-// call it first, so no background job is needed.
+// expireDue expires overdue quotes, writing only when there is one. Reads
+// call it first, so a page never shows a quote as awaiting a decision past
+// its validity, whether or not the sweeper has run yet.
 func (db *DB) expireDue(ctx context.Context) error {
 	now := db.Now()
 	var due bool
@@ -150,57 +152,62 @@ func (db *DB) expireDue(ctx context.Context) error {
 	if !due {
 		return nil
 	}
-	return db.write(ctx, func(tx *sql.Tx) error { return expireQuotes(ctx, tx, db.Now()) })
+	return db.write(ctx, func(tx *sql.Tx) error {
+		_, err := expireQuotes(ctx, tx, db.stmts, db.Now())
+		return err
+	})
 }
 
 // expireQuotes marks every undecided quote version past its valid-until date
-// expired and returns its basket to draft, so the buyer can resubmit at
-// current prices.
-func expireQuotes(ctx context.Context, tx *sql.Tx, now time.Time) error {
+// (a UK date) expired and returns its basket to draft, so the buyer can
+// resubmit at current prices; each expiry is one audit row by the portal.
+// It reports how many versions expired.
+func expireQuotes(ctx context.Context, tx *sql.Tx, st *stmts, now time.Time) (int, error) {
 	today := TodayLondon(now).Format(time.DateOnly)
-	rows, err := qrows(ctx, tx, qDueQuotes, today)
+	rows, err := st.dueQuotes.rows(ctx, tx, today)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	type due struct {
 		id, basket int64
 		version    int
+		validUntil string
 	}
 	var dues []due
 	for rows.Next() {
 		var d due
-		if err := rows.Scan(&d.id, &d.version, &d.basket); err != nil {
+		if err := rows.Scan(&d.id, &d.version, &d.validUntil, &d.basket); err != nil {
 			rows.Close()
-			return err
+			return 0, err
 		}
 		dues = append(dues, d)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	for _, d := range dues {
 		if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'expired', decided_at = ? WHERE id = ?`, timestamp(now), d.id); err != nil {
-			return err
+			return 0, err
 		}
-		b, err := loadBasketRow(ctx, tx, d.basket)
+		b, err := scanBasketRow(st.basketByID.row(ctx, tx, d.basket))
 		if err != nil {
-			return err
+			return 0, err
 		}
 		to, err := b.status.Next(ActionExpire)
 		if err != nil {
-			continue // the basket has moved on; only the version expires
+			to = b.status // the basket has moved on; only the version expires
+		} else if _, err := st.touch.exec(ctx, tx, string(to), b.agreementID, timestamp(now), b.id); err != nil {
+			return 0, err
 		}
-		if err := recordEvent(ctx, tx, b.id, nil, ActionExpire, b.status, to, d.version,
-			"The quote passed its valid-until date without a decision.", now); err != nil {
-			return err
-		}
-		b.status = to
-		if err := touch(ctx, tx, b, now); err != nil {
-			return err
+		if err := audit(ctx, tx, AuditEvent{At: now, Actor: PortalActor, Subject: Subject{SubjectBasket, b.id}, OrgID: b.orgID,
+			Action: ActionExpire, From: string(b.status), To: string(to), QuoteVersion: d.version,
+			Comment: "The quote passed its valid-until date without a decision.",
+			Details: Details{"quote_status": Change{string(QuoteSubmitted), string(QuoteExpired)}, "valid_until": d.validUntil}}); err != nil {
+			return 0, err
 		}
 	}
-	return nil
+	return len(dues), nil
 }
 
 // Submit issues a quote version for the basket and returns it. Submitting a
@@ -209,39 +216,26 @@ func expireQuotes(ctx context.Context, tx *sql.Tx, now time.Time) error {
 // never make two versions.
 func (db *DB) Submit(ctx context.Context, u *User, basketID int64) (ref QuoteRef, created bool, err error) {
 	err = db.write(ctx, func(tx *sql.Tx) error {
-		now := db.Now()
-		if err := expireQuotes(ctx, tx, now); err != nil {
-			return err
-		}
 		var err error
-		ref, created, err = submit(ctx, tx, u, basketID, now)
+		ref, created, err = submit(ctx, tx, db.stmts, u, basketID, db.Now())
 		return err
 	})
 	return ref, created, err
 }
 
-func submit(ctx context.Context, tx *sql.Tx, u *User, basketID int64, now time.Time) (QuoteRef, bool, error) {
-	b, err := loadBasketRow(ctx, tx, basketID)
+func submit(ctx context.Context, tx *sql.Tx, st *stmts, u *User, basketID int64, now time.Time) (QuoteRef, bool, error) {
+	op, err := openBasket(ctx, tx, st, u, basketRequest{Action: ActionSubmit, BasketID: basketID}, now)
 	if err != nil {
 		return QuoteRef{}, false, err
 	}
-	if err := authorize(u, b.orgID, ActionSubmit); err != nil {
-		return QuoteRef{}, false, err
-	}
-	if b.status == BasketSubmitted {
-		q, err := latestQuote(ctx, tx, b.id)
+	if op.unchanged {
+		q, err := latestQuote(ctx, tx, op.b.id)
 		if err != nil {
 			return QuoteRef{}, false, err
 		}
-		if q != nil && q.Status == QuoteSubmitted {
-			return *q, false, nil
-		}
+		return *q, false, nil
 	}
-	to, err := b.status.Next(ActionSubmit)
-	if err != nil {
-		return QuoteRef{}, false, err
-	}
-	full, err := loadBasket(ctx, tx, b.id)
+	full, err := loadBasket(ctx, tx, u, op.b.id)
 	if err != nil {
 		return QuoteRef{}, false, err
 	}
@@ -274,13 +268,13 @@ func submit(ctx context.Context, tx *sql.Tx, u *User, basketID int64, now time.T
 	// The quote: one per basket, with its reference.
 	var quoteID int64
 	var refStr string
-	err = tx.QueryRowContext(ctx, `SELECT id, ref FROM quotes WHERE basket_id = ?`, b.id).Scan(&quoteID, &refStr)
+	err = tx.QueryRowContext(ctx, `SELECT id, ref FROM quotes WHERE basket_id = ?`, op.b.id).Scan(&quoteID, &refStr)
 	if errors.Is(err, sql.ErrNoRows) {
 		if refStr, err = nextRef(ctx, tx, now); err != nil {
 			return QuoteRef{}, false, err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO quotes (ref, basket_id, org_id, agreement_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			refStr, b.id, b.orgID, full.Agreement.ID, timestamp(now)).Scan(&quoteID)
+			refStr, op.b.id, op.b.orgID, full.Agreement.ID, timestamp(now)).Scan(&quoteID)
 	}
 	if err != nil {
 		return QuoteRef{}, false, err
@@ -291,7 +285,21 @@ func submit(ctx context.Context, tx *sql.Tx, u *User, basketID int64, now time.T
 	}
 	// Issuing v(n+1) supersedes a version still open; withdrawn and expired
 	// versions keep the status that says what happened to them.
-	if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'superseded' WHERE quote_id = ? AND status IN ('submitted', 'changes_requested')`, quoteID); err != nil {
+	var superseded []int
+	rows, err := tx.QueryContext(ctx, `UPDATE quote_versions SET status = 'superseded' WHERE quote_id = ? AND status IN ('submitted', 'changes_requested') RETURNING version`, quoteID)
+	if err != nil {
+		return QuoteRef{}, false, err
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return QuoteRef{}, false, err
+		}
+		superseded = append(superseded, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return QuoteRef{}, false, err
 	}
 	t := full.Totals
@@ -307,11 +315,13 @@ func submit(ctx context.Context, tx *sql.Tx, u *User, basketID int64, now time.T
 		t.ListPence, t.NetPence, t.VATPence, t.GrossPence, t.SavingsPence, needed, string(body)); err != nil {
 		return QuoteRef{}, false, err
 	}
-	if err := recordEvent(ctx, tx, b.id, u, ActionSubmit, b.status, to, version, "", now); err != nil {
-		return QuoteRef{}, false, err
+	details := Details{"quote": refStr, "net_total_pence": t.NetPence, "gross_total_pence": t.GrossPence, "inlife_bp": full.Inlife.Tier.BP,
+		"valid_until": validUntil, "approvals_needed": needed}
+	if len(superseded) > 0 {
+		details["superseded_versions"] = superseded
 	}
-	b.status = to
-	if err := touch(ctx, tx, b, now); err != nil {
+	op.quoteVersion = version
+	if err := op.done(ctx, "", details); err != nil {
 		return QuoteRef{}, false, err
 	}
 	return QuoteRef{Ref: refStr, Version: version, Status: QuoteSubmitted, IssuedAt: now, ValidUntil: validUntil}, true, nil
@@ -360,118 +370,84 @@ func snapshot(ctx context.Context, tx *sql.Tx, u *User, b Basket) (QuoteSnapshot
 func (db *DB) Withdraw(ctx context.Context, u *User, basketID int64) (QuoteRef, error) {
 	var ref QuoteRef
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		now := db.Now()
-		if err := expireQuotes(ctx, tx, now); err != nil {
-			return err
-		}
-		b, err := loadBasketRow(ctx, tx, basketID)
+		op, err := db.openBasket(ctx, tx, u, basketRequest{Action: ActionWithdraw, BasketID: basketID})
 		if err != nil {
 			return err
 		}
-		if err := authorize(u, b.orgID, ActionWithdraw); err != nil {
+		v := op.awaiting
+		if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'withdrawn', decided_at = ? WHERE id = ?`, timestamp(op.now), v.id); err != nil {
 			return err
 		}
-		to, err := b.status.Next(ActionWithdraw)
-		if err != nil {
+		if err := op.done(ctx, "", Details{"quote": v.ref, "quote_status": Change{string(QuoteSubmitted), string(QuoteWithdrawn)}}); err != nil {
 			return err
 		}
-		q, err := latestQuote(ctx, tx, b.id)
-		if err != nil {
-			return err
+		q, err := latestQuote(ctx, tx, op.b.id)
+		if err == nil {
+			ref = *q
 		}
-		if q == nil || q.Status != QuoteSubmitted {
-			return Errorf(ECONFLICT, "There is no quote waiting for a decision to withdraw.")
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'withdrawn', decided_at = ?
-			WHERE version = ? AND quote_id = (SELECT id FROM quotes WHERE basket_id = ?)`, timestamp(now), q.Version, b.id); err != nil {
-			return err
-		}
-		if err := recordEvent(ctx, tx, b.id, u, ActionWithdraw, b.status, to, q.Version, "", now); err != nil {
-			return err
-		}
-		b.status = to
-		q.Status = QuoteWithdrawn
-		ref = *q
-		return touch(ctx, tx, b, now)
+		return err
 	})
 	return ref, err
 }
 
-// approve records reviewer's approval of a basket's awaiting quote version;
-// the last approval needed approves the quote and the basket. A reviewer
-// cannot approve their own organisation's basket, nor the same version twice.
-func approve(ctx context.Context, tx *sql.Tx, reviewer *User, basketID int64, now time.Time) error {
-	if err := expireQuotes(ctx, tx, now); err != nil { // an overdue quote cannot be approved
-		return err
-	}
-	b, err := loadBasketRow(ctx, tx, basketID)
+// approve records reviewer's approval of a basket's awaiting quote version
+// (quoteVersion, when not 0, must be that version); the last approval
+// needed approves the quote and the basket. A reviewer cannot approve their
+// own organisation's basket, nor the same version twice.
+func approve(ctx context.Context, tx *sql.Tx, st *stmts, reviewer *User, basketID int64, quoteVersion int, now time.Time) error {
+	op, err := openBasket(ctx, tx, st, reviewer, basketRequest{Action: ActionApprove, BasketID: basketID, QuoteVersion: quoteVersion}, now)
 	if err != nil {
 		return err
 	}
-	if err := authorize(reviewer, b.orgID, ActionApprove); err != nil {
-		return err
-	}
-	to, err := b.status.Next(ActionApprove)
-	if err != nil {
-		return err
-	}
-	var versionID int64
-	var version, needed int
-	err = tx.QueryRowContext(ctx, `SELECT v.id, v.version, v.approvals_needed FROM quote_versions v JOIN quotes q ON q.id = v.quote_id
-		WHERE q.basket_id = ? AND v.status = 'submitted'`, b.id).Scan(&versionID, &version, &needed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Errorf(ECONFLICT, "This basket has no quote waiting for a decision.")
-	} else if err != nil {
-		return err
-	}
+	v := op.awaiting
 	var already bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM quote_approvals WHERE quote_version_id = ? AND reviewer_id = ?)`,
-		versionID, reviewer.ID).Scan(&already); err != nil {
+		v.id, reviewer.ID).Scan(&already); err != nil {
 		return err
 	}
 	if already {
 		return Errorf(ECONFLICT, "You have already approved this quote. A second reviewer must approve it.")
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO quote_approvals (quote_version_id, reviewer_id, at) VALUES (?, ?, ?)`,
-		versionID, reviewer.ID, timestamp(now)); err != nil {
+		v.id, reviewer.ID, timestamp(now)); err != nil {
 		return err
 	}
 	var count int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM quote_approvals WHERE quote_version_id = ?`, versionID).Scan(&count); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM quote_approvals WHERE quote_version_id = ?`, v.id).Scan(&count); err != nil {
 		return err
 	}
-	if count < needed {
-		return recordEvent(ctx, tx, b.id, reviewer, ActionApprove, b.status, b.status, version,
-			fmt.Sprintf("Approval %d of %d.", count, needed), now)
+	details := Details{"quote": v.ref, "approvals": Change{count - 1, count}, "approvals_needed": v.needed}
+	if count < v.needed {
+		op.to = op.from // still awaiting the second approval
+		return op.done(ctx, fmt.Sprintf("Approval %d of %d.", count, v.needed), details)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'approved', decided_at = ? WHERE id = ?`, timestamp(now), versionID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'approved', decided_at = ? WHERE id = ?`, timestamp(now), v.id); err != nil {
 		return err
 	}
-	if err := recordEvent(ctx, tx, b.id, reviewer, ActionApprove, b.status, to, version, "", now); err != nil {
-		return err
-	}
-	b.status = to
-	return touch(ctx, tx, b, now)
+	details["quote_status"] = Change{string(QuoteSubmitted), string(QuoteApproved)}
+	return op.done(ctx, "", details)
 }
 
 // Quote returns one version of a quote, for the buyer's own organisation or
 // a reviewer. Version 0 means the latest.
 func (db *DB) Quote(ctx context.Context, u *User, ref string, version int) (QuoteVersion, error) {
+	if u == nil {
+		return QuoteVersion{}, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
 	if err := db.expireDue(ctx); err != nil {
 		return QuoteVersion{}, err
 	}
 	var q QuoteVersion
 	err := db.read(ctx, func(tx *sql.Tx) error {
-		var quoteID, orgID int64
-		err := tx.QueryRowContext(ctx, `SELECT q.id, q.org_id, q.basket_id, b.status, (SELECT max(version) FROM quote_versions WHERE quote_id = q.id)
-			FROM quotes q JOIN baskets b ON b.id = q.basket_id WHERE q.ref = ?`, ref).Scan(&quoteID, &orgID, &q.BasketID, &q.BasketStatus, &q.Latest)
+		var quoteID int64
+		scope, args := viewScope(u, "q.org_id")
+		err := tx.QueryRowContext(ctx, `SELECT q.id, q.basket_id, b.status, (SELECT max(version) FROM quote_versions WHERE quote_id = q.id)
+			FROM quotes q JOIN baskets b ON b.id = q.basket_id WHERE q.ref = ? AND `+scope, append([]any{ref}, args...)...).
+			Scan(&quoteID, &q.BasketID, &q.BasketStatus, &q.Latest)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Errorf(ENOTFOUND, "There is no such quote.")
 		} else if err != nil {
 			return err
-		}
-		if canView(u, orgID) != nil {
-			return Errorf(ENOTFOUND, "There is no such quote.")
 		}
 		if version == 0 {
 			version = q.Latest
@@ -494,7 +470,10 @@ func (db *DB) Quote(ctx context.Context, u *User, ref string, version int) (Quot
 		if err := json.Unmarshal([]byte(body), &q.QuoteSnapshot); err != nil {
 			return fmt.Errorf("quote %s v%d snapshot: %w", ref, version, err)
 		}
-		q.Approvals, err = quoteApprovals(ctx, tx, q.ID)
+		if q.Approvals, err = quoteApprovals(ctx, tx, q.ID); err != nil {
+			return err
+		}
+		q.Events, err = auditTrail(ctx, tx, Subject{SubjectBasket, q.BasketID}, "quote_version IS NOT NULL")
 		return err
 	})
 	return q, err
@@ -563,64 +542,46 @@ func (db *DB) RecentQuotes(ctx context.Context, u *User, limit int) ([]QuoteSumm
 }
 
 // decide records a reviewer's request for changes or rejection of a basket's
-// awaiting quote version, with the comment both need.
-func decide(ctx context.Context, tx *sql.Tx, reviewer *User, basketID int64, a Action, comment string, now time.Time) error {
+// awaiting quote version (quoteVersion, when not 0, must be that version),
+// with the comment both need.
+func decide(ctx context.Context, tx *sql.Tx, st *stmts, reviewer *User, basketID int64, a Action, comment string, quoteVersion int, now time.Time) error {
 	if a != ActionRequestChanges && a != ActionReject {
 		return fmt.Errorf("decide: unexpected action %q", a)
 	}
-	if err := expireQuotes(ctx, tx, now); err != nil {
-		return err
-	}
-	b, err := loadBasketRow(ctx, tx, basketID)
+	op, err := openBasket(ctx, tx, st, reviewer, basketRequest{Action: a, BasketID: basketID, QuoteVersion: quoteVersion}, now)
 	if err != nil {
 		return err
 	}
-	if err := authorize(reviewer, b.orgID, a); err != nil {
-		return err
+	comment, fe := CommentText.Check(comment)
+	if fe == nil && comment == "" {
+		fe = &FieldError{"comment", "Explain the decision to the buyer"}
 	}
-	to, err := b.status.Next(a)
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(comment) == "" {
-		return Invalid(FieldError{"comment", "Explain the decision to the buyer"})
+	if fe != nil {
+		return Invalid(*fe)
 	}
 	status := QuoteChangesRequested
 	if a == ActionReject {
 		status = QuoteRejected
 	}
-	var versionID int64
-	var version int
-	err = tx.QueryRowContext(ctx, `SELECT v.id, v.version FROM quote_versions v JOIN quotes q ON q.id = v.quote_id
-		WHERE q.basket_id = ? AND v.status = 'submitted'`, b.id).Scan(&versionID, &version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Errorf(ECONFLICT, "This basket has no quote waiting for a decision.")
-	} else if err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = ?, decided_at = ? WHERE id = ?`, string(status), timestamp(now), op.awaiting.id); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = ?, decided_at = ? WHERE id = ?`, string(status), timestamp(now), versionID); err != nil {
-		return err
-	}
-	if err := recordEvent(ctx, tx, b.id, reviewer, a, b.status, to, version, strings.TrimSpace(comment), now); err != nil {
-		return err
-	}
-	b.status = to
-	return touch(ctx, tx, b, now)
+	return op.done(ctx, comment, Details{"quote": op.awaiting.ref, "quote_status": Change{string(QuoteSubmitted), string(status)}})
 }
 
 // PreviewQuote prices a basket as its quote would be issued now, without
 // issuing anything.
 func (db *DB) PreviewQuote(ctx context.Context, u *User, basketID int64) (QuoteVersion, error) {
+	if u == nil {
+		return QuoteVersion{}, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
 	if err := db.expireDue(ctx); err != nil {
 		return QuoteVersion{}, err
 	}
 	var q QuoteVersion
 	err := db.read(ctx, func(tx *sql.Tx) error {
-		b, err := loadBasket(ctx, tx, basketID)
+		b, err := loadBasket(ctx, tx, u, basketID)
 		if err != nil {
-			return err
-		}
-		if err := canView(u, b.OrgID); err != nil {
 			return err
 		}
 		if b.Agreement == nil {

@@ -183,7 +183,7 @@ func (db *DB) catalogueIndex(ctx context.Context) (*catalogueIndex, error) {
 	if c.index != nil && c.index.version >= v {
 		return c.index, nil
 	}
-	idx, err := db.buildIndex(ctx)
+	idx, err := db.timedBuildIndex(ctx)
 	if err != nil {
 		return nil, err
 	}

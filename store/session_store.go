@@ -10,7 +10,10 @@ import (
 	"encoding/gob"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,9 +44,13 @@ type SessionStore struct {
 	// Secure marks every cookie Secure (TLS terminated in front of us);
 	// otherwise only cookies set in answer to a TLS request are.
 	Secure bool
+	// ClientOf tells who sent a request (the address as the server's IP
+	// extractor sees it), so each session records where it was last seen.
+	ClientOf func(*http.Request) Client
 
 	mu     sync.RWMutex
 	codecs []securecookie.Codec // newest first
+	keys   [][]byte             // the codecs' hash keys, newest first
 }
 
 type staleKey struct{}
@@ -101,6 +108,7 @@ func (db *DB) RotateKeys(ctx context.Context) error {
 // ReloadKeys reads the signing keys from the database.
 func (st *SessionStore) ReloadKeys(ctx context.Context) error {
 	var codecs []securecookie.Codec
+	var keys [][]byte
 	err := st.db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, hash_key FROM session_keys ORDER BY id DESC LIMIT 2`)
 		if err != nil {
@@ -116,6 +124,7 @@ func (st *SessionStore) ReloadKeys(ctx context.Context) error {
 			sc := securecookie.New(key, nil)
 			sc.MaxAge(int(SessionAbsolute / time.Second))
 			codecs = append(codecs, sc)
+			keys = append(keys, key)
 		}
 		return rows.Err()
 	})
@@ -126,9 +135,37 @@ func (st *SessionStore) ReloadKeys(ctx context.Context) error {
 		return errors.New("session keys missing")
 	}
 	st.mu.Lock()
-	st.codecs = codecs
+	st.codecs, st.keys = codecs, keys
 	st.mu.Unlock()
 	return nil
+}
+
+// Sign returns value signed (not encrypted) with the current session key and
+// stamped with the time, for a cookie called name: the name is part of the
+// signature, so a value signed for one cookie is worthless in another.
+func (st *SessionStore) Sign(name, value string) (string, error) {
+	st.mu.RLock()
+	key := st.keys[0]
+	st.mu.RUnlock()
+	return securecookie.New(key, nil).Encode(name, value)
+}
+
+// Verify returns the value of a cookie made by Sign for name, if its
+// signature holds under the current or previous session key and it is at
+// most maxAge old.
+func (st *SessionStore) Verify(name, signed string, maxAge time.Duration) (string, bool) {
+	st.mu.RLock()
+	keys := st.keys
+	st.mu.RUnlock()
+	for _, key := range keys {
+		sc := securecookie.New(key, nil)
+		sc.MaxAge(int(maxAge / time.Second))
+		var v string
+		if sc.Decode(name, signed, &v) == nil {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 func (st *SessionStore) getCodecs() []securecookie.Codec {
@@ -188,10 +225,11 @@ func (st *SessionStore) New(r *http.Request, name string) (*sessions.Session, er
 		s.Values[staleKey{}] = true // signed with the previous key: re-sign at Save
 	}
 	if now-seen >= int64(sessionTouchEvery/time.Second) {
+		cl := st.clientOf(r)
 		err := st.db.write(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET seen_at = ?,
+			_, err := tx.ExecContext(ctx, `UPDATE sessions SET seen_at = ?, ip = ?, user_agent = ?,
 				expires_at = min(? + ?, created_at + ?) WHERE id_hash = ?`,
-				now, now, int64(SessionIdle/time.Second), int64(SessionAbsolute/time.Second), hashID(id))
+				now, cl.IP, cl.UserAgent, now, int64(SessionIdle/time.Second), int64(SessionAbsolute/time.Second), hashID(id))
 			return err
 		})
 		if err != nil {
@@ -248,9 +286,10 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 	now := st.db.Now().Unix()
 	err := st.db.write(ctx, func(tx *sql.Tx) error {
 		if isNew {
-			_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, data, created_at, seen_at, expires_at)
-				VALUES (?1, ?2, ?3, ?4, ?4, ?4 + ?5)`,
-				hashID(s.ID), uid, buf.Bytes(), now, int64(SessionIdle/time.Second))
+			cl := st.clientOf(r)
+			_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, data, created_at, seen_at, expires_at, ip, user_agent)
+				VALUES (?1, ?2, ?3, ?4, ?4, ?4 + ?5, ?6, ?7)`,
+				hashID(s.ID), uid, buf.Bytes(), now, int64(SessionIdle/time.Second), cl.IP, cl.UserAgent)
 			return err
 		}
 		// An existing session is only ever updated: a request that loaded it
@@ -276,6 +315,28 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 	http.SetCookie(w, sessions.NewCookie(s.Name(), encoded, &opts))
 	return nil
 }
+
+// clientOf returns who sent r, by ClientOf or, without it, the TCP peer,
+// with the User-Agent cut to maxUserAgent bytes.
+func (st *SessionStore) clientOf(r *http.Request) Client {
+	var cl Client
+	if st.ClientOf != nil {
+		cl = st.ClientOf(r)
+	} else {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		cl = Client{IP: host, UserAgent: r.UserAgent()}
+	}
+	if len(cl.UserAgent) > maxUserAgent {
+		cl.UserAgent = strings.ToValidUTF8(cl.UserAgent[:maxUserAgent], "")
+	}
+	return cl
+}
+
+// maxUserAgent bounds the User-Agent kept with a session.
+const maxUserAgent = 512
 
 // SessionUserKey is the session value holding the signed-in user's id (int64).
 const SessionUserKey = "uid"
@@ -327,4 +388,68 @@ func (st *SessionStore) Delete(ctx context.Context, s *sessions.Session) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashID(s.ID))
 		return err
 	})
+}
+
+// SessionInfo is one of a person's active sign-ins, for GET /account/sessions.
+type SessionInfo struct {
+	Device   string // DeviceSummary of its User-Agent
+	IP       string
+	Started  time.Time
+	LastSeen time.Time
+	Current  bool // the session of the request asking
+}
+
+// UserSessions lists u's active sessions, the current one (current's) first,
+// then by last seen, newest first.
+func (st *SessionStore) UserSessions(ctx context.Context, u *User, current *sessions.Session) ([]SessionInfo, error) {
+	if u == nil {
+		return nil, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	cur := ""
+	if current != nil && current.ID != "" {
+		cur = hashID(current.ID)
+	}
+	var out []SessionInfo
+	err := st.db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id_hash = ?, user_agent, ip, created_at, seen_at FROM sessions
+			WHERE user_id = ? AND expires_at > ? ORDER BY id_hash = ? DESC, seen_at DESC, created_at DESC`,
+			cur, u.ID, st.db.Now().Unix(), cur)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var si SessionInfo
+			var ua string
+			var created, seen int64
+			if err := rows.Scan(&si.Current, &ua, &si.IP, &created, &seen); err != nil {
+				return err
+			}
+			si.Device, si.Started, si.LastSeen = DeviceSummary(ua), time.Unix(created, 0), time.Unix(seen, 0)
+			out = append(out, si)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// EndOtherSessions signs u out everywhere but the current session, records
+// it in the security log, and returns how many sessions it ended.
+func (st *SessionStore) EndOtherSessions(ctx context.Context, u *User, current *sessions.Session, cl Client) (int64, error) {
+	if u == nil || current == nil || current.ID == "" {
+		return 0, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	var n int64
+	err := st.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`, u.ID, hashID(current.ID))
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return recordSecurityEvent(ctx, tx, SecurityEvent{Kind: SecSessionsEnded, UserID: u.ID, IP: cl.IP, Device: DeviceSummary(cl.UserAgent),
+			Detail: fmt.Sprintf("%d other sessions ended by the account holder", n)}, st.db.Now())
+	})
+	return n, err
 }

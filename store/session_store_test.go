@@ -249,7 +249,7 @@ func TestLoadDemoAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, a := range DemoAccounts {
-		u, err := db.SignIn(ctx, a.Email, DemoPasswordDefault)
+		u, err := signIn(db, a.Email, DemoPasswordDefault)
 		if err != nil {
 			t.Fatalf("%s: %v", a.Email, err)
 		}

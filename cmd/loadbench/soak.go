@@ -224,11 +224,11 @@ func soakSetup(ctx context.Context, dbPath string) (browse, search, lines, quote
 	for _, o := range offs {
 		lines = append(lines, url.Values{"offering": {o.Slug}, "quantity": {"1"}, "term_months": {strconv.Itoa(o.Terms[0])}}.Encode())
 	}
-	buyer, err := db.SignIn(ctx, "buyer@northshire.example", demoPassword)
+	in, err := db.SignIn(ctx, store.SignInAttempt{Email: "buyer@northshire.example", Password: demoPassword})
 	if err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("demo buyer: %w", err)
 	}
-	qs, err := db.RecentQuotes(ctx, &buyer, 20)
+	qs, err := db.RecentQuotes(ctx, &in.User, 20)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -20,57 +19,62 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/chromedp"
 
-	"portal/handlers"
 	"portal/store"
 )
 
 const e2ePassword = "e2e password long enough"
 
-// accountsServer serves the portal on a loopback port over a fresh database
-// with the demo catalogue plus an admin and a buyer of its own.
-type accountsServer struct {
-	url string
-	db  *store.DB
-	org store.Organisation // the buyer's organisation
-}
-
-func startAccountsServer(t *testing.T) *accountsServer {
-	t.Helper()
-	store.UseTestPasswordParams()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.LoadDemo(ctx, store.DemoPasswordDefault); err != nil {
-		t.Fatal(err)
-	}
+// addE2EAccounts adds an admin and a buyer, in organisations of their own,
+// to a portal's database (withPrepare).
+func addE2EAccounts(ctx context.Context, db *store.DB) error {
 	op := store.Operator()
-	council, err := db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: "E2E County Council", Type: store.OrgCountyCouncil, Identifier: "GB-LAC-E10000002"})
+	council, err := db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: e2eCouncil, Type: store.OrgCountyCouncil, Identifier: "GB-LAC-E10000002"})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	ccs, err := db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: "E2E Commercial Service", Type: store.OrgCCS})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for _, u := range []store.NewUser{
 		{Name: "Eve Admin", Email: "admin@e2e.example", OrgID: ccs.ID, Role: store.RoleAdmin, Password: e2ePassword},
 		{Name: "Ed Buyer", Email: "buyer@e2e.example", OrgID: council.ID, Role: store.RoleBuyer, Password: e2ePassword},
 	} {
 		if _, err := db.CreateUser(ctx, op, u); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
-	e, err := handlers.New(ctx, handlers.Config{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return nil
+}
+
+// e2eCouncil is the organisation of addE2EAccounts' buyer.
+const e2eCouncil = "E2E County Council"
+
+// e2eOrg is the buyer's organisation of addE2EAccounts.
+func e2eOrg(t *testing.T, p *testPortal) store.Organisation {
+	t.Helper()
+	o, err := p.db.OrganisationByName(context.Background(), e2eCouncil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return &accountsServer{url: srv.URL, db: db, org: council}
+	return o
+}
+
+// browserSignInOnPage signs in with the sign-in form already shown in the
+// tab, by keyboard and click as a person would, and waits for the header
+// to name them.
+func browserSignInOnPage(t *testing.T, ctx context.Context, email, password string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx,
+		chromedp.SendKeys(chromedp.CSS(`#email`), email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+		chromedp.Click(chromedp.CSS(`main form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.header__who`)),
+	); err != nil {
+		t.Fatalf("sign in in the browser: %v", err)
+	}
 }
 
 // e2eClient keeps cookies and does not follow redirects.
@@ -116,7 +120,7 @@ func formToken(t *testing.T, body []byte, action string) string {
 }
 
 func TestAccountsOverHTTP(t *testing.T) {
-	s := startAccountsServer(t)
+	s := startPortal(t, withDemo(), withPrepare(addE2EAccounts))
 	c := e2eClient(t)
 	resp, _ := e2eGet(t, c, s.url+"/admin/users")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2Fadmin%2Fusers" {
@@ -146,7 +150,7 @@ func TestAccountsOverHTTP(t *testing.T) {
 }
 
 func TestDemoAccountsSignIn(t *testing.T) {
-	s := startAccountsServer(t)
+	s := startPortal(t, withDemo(), withPrepare(addE2EAccounts))
 	for _, a := range store.DemoAccounts {
 		c := e2eClient(t)
 		_, body := e2eGet(t, c, s.url+"/login")
@@ -177,7 +181,7 @@ func TestUserCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		_, err = db.SignIn(ctx, email, pw)
+		_, err = db.SignIn(ctx, store.SignInAttempt{Email: email, Password: pw})
 		return err
 	}
 
@@ -207,6 +211,28 @@ func TestUserCommand(t *testing.T) {
 		_, _, err = run("first password ok\n", "add", "-email", "OPS@example.gov.uk", "-name", "Ops", "-org", "Ops Council", "-role", "admin")
 		if err == nil || !strings.Contains(err.Error(), "already exists") {
 			t.Fatalf("duplicate: err = %v", err)
+		}
+	})
+	t.Run("add and passwd refuse the passwords the security review found (issue 14)", func(t *testing.T) {
+		for _, tt := range []struct{ name, pw, want string }{
+			{"a common password", "password1234", "harder to guess"},
+			{"twelve spaces", strings.Repeat(" ", 12), "characters other than spaces"},
+			{"twelve NULs", strings.Repeat("\x00", 12), "control characters"},
+		} {
+			_, _, err := run(tt.pw+"\n", "add", "-email", "weak@example.gov.uk", "-name", "Weak", "-org", "Ops Council", "-role", "admin")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("add with %s: err = %v, want %q", tt.name, err, tt.want)
+			}
+			_, _, err = run(tt.pw+"\n", "passwd", "-email", "ops@example.gov.uk")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("passwd with %s: err = %v, want %q", tt.name, err, tt.want)
+			}
+		}
+		if _, _, err := run("ops@example.gov.uk\n", "passwd", "-email", "ops@example.gov.uk"); err == nil || !strings.Contains(err.Error(), "harder to guess") {
+			t.Errorf("passwd with the account's own address: err = %v, want \"harder to guess\"", err)
+		}
+		if signIn("ops@example.gov.uk", "first password ok") != nil {
+			t.Fatal("a refused passwd changed the password")
 		}
 	})
 	t.Run("the password is never an argument", func(t *testing.T) {
@@ -309,7 +335,7 @@ func TestKeysRotateCommand(t *testing.T) {
 // TestAccountPagesAccessible scans the sign-in and admin pages, in normal and
 // error states, with axe-core, and validates their HTML.
 func TestAccountPagesAccessible(t *testing.T) {
-	s := startAccountsServer(t)
+	s := startPortal(t, withDemo(), withPrepare(addE2EAccounts))
 
 	// HTML validation over plain HTTP.
 	pages := map[string][]byte{}
@@ -320,7 +346,8 @@ func TestAccountPagesAccessible(t *testing.T) {
 	_, pages["login-error"] = e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {""}, "password": {""}})
 	_, pages["login-failed"] = e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"admin@e2e.example"}, "password": {"nope"}})
 	e2ePost(t, c, s.url+"/login", url.Values{"_csrf": {tok}, "email": {"admin@e2e.example"}, "password": {e2ePassword}})
-	adminPaths := []string{"/admin", "/admin/users", "/admin/users/new", "/admin/organisations", "/admin/organisations/new", "/organisations/" + strconv.FormatInt(s.org.ID, 10)}
+	adminPaths := []string{"/admin", "/admin/users", "/admin/users/new", "/admin/organisations", "/admin/organisations/new", "/organisations/" + strconv.FormatInt(e2eOrg(t, s).ID, 10),
+		"/admin/security", "/account/sessions"}
 	for _, p := range adminPaths {
 		resp, b := e2eGet(t, c, s.url+p)
 		if resp.StatusCode != http.StatusOK {
@@ -328,6 +355,7 @@ func TestAccountPagesAccessible(t *testing.T) {
 		}
 		pages[p] = b
 	}
+	_, pages["security-filter-error"] = e2eGet(t, c, s.url+"/admin/security?from=2026-02-30&kind=nope")
 	tok = formToken(t, pages["/admin/users/new"], "/admin/users")
 	_, pages["user-form-error"] = e2ePost(t, c, s.url+"/admin/users", url.Values{"_csrf": {tok}, "name": {""}, "email": {"bad"}, "password": {"x"}})
 	_, pages["org-form-error"] = e2ePost(t, c, s.url+"/admin/organisations", url.Values{"_csrf": {tok}, "name": {""}})
@@ -350,16 +378,7 @@ func TestAccountPagesAccessible(t *testing.T) {
 	submit("/login")
 	axeScanCurrent(t, ctx)
 
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(sctx,
-		chromedp.SendKeys(chromedp.CSS(`#email`), "admin@e2e.example"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), e2ePassword),
-		chromedp.Click(chromedp.CSS(`main form[action="/login"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.header__who`)),
-	); err != nil {
-		t.Fatalf("sign in in the browser: %v", err)
-	}
+	browserSignInOnPage(t, ctx, "admin@e2e.example", e2ePassword)
 	for _, p := range adminPaths {
 		axeScan(t, ctx, s.url+p)
 	}
@@ -369,4 +388,15 @@ func TestAccountPagesAccessible(t *testing.T) {
 	axeScan(t, ctx, s.url+"/admin/organisations/new")
 	submit("/admin/organisations")
 	axeScanCurrent(t, ctx)
+	// Error pages: navigate, then scan what is shown (axeScan refuses
+	// error statuses).
+	for _, p := range []string{"/admin/security?from=2026-02-30&kind=nope", "/no-such-page"} {
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		err := chromedp.Do(sctx, chromedp.Navigate(s.url+p), chromedp.WaitReady(chromedp.CSS("main h1")))
+		cancel()
+		if err != nil {
+			t.Fatalf("navigating to %s: %v", p, err)
+		}
+		axeScanCurrent(t, ctx)
+	}
 }

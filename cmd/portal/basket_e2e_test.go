@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -26,48 +24,18 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"portal/handlers"
 	"portal/store"
 )
-
-// basketPortal is the portal with the full demo data set (catalogue,
-// accounts, Northshire's approved history) on a loopback port.
-type basketPortal struct {
-	url string
-	db  *store.DB
-}
-
-func startBasketPortal(t *testing.T) *basketPortal {
-	t.Helper()
-	store.UseTestPasswordParams()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.LoadDemo(ctx, store.DemoPasswordDefault); err != nil {
-		t.Fatal(err)
-	}
-	e, err := handlers.New(ctx, handlers.Config{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return &basketPortal{url: srv.URL, db: db}
-}
 
 // buyerSession is an HTTP client signed in as a demo buyer.
 type buyerSession struct {
 	t    *testing.T
-	p    *basketPortal
+	p    *testPortal
 	c    *http.Client
 	csrf string
 }
 
-func (p *basketPortal) signIn(t *testing.T, email string) *buyerSession {
+func (p *testPortal) signIn(t *testing.T, email string) *buyerSession {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	s := &buyerSession{t: t, p: p, c: &http.Client{Jar: jar, Timeout: 10 * time.Second,
@@ -114,7 +82,7 @@ type csvOffering struct {
 	terms                  []string
 }
 
-func offeringsCSV(t *testing.T, p *basketPortal) map[string]csvOffering {
+func offeringsCSV(t *testing.T, p *testPortal) map[string]csvOffering {
 	t.Helper()
 	resp, err := http.Get(p.url + "/offerings.csv")
 	if err != nil {
@@ -189,7 +157,7 @@ type quoteJSONDoc struct {
 // formulas of PRODUCT.md §3, for a buyer in the 150 bp tier (Northshire,
 // from its demo history) and one with no history (Eastbridge).
 func TestQuoteJSONMatchesTheFormulas(t *testing.T) {
-	p := startBasketPortal(t)
+	p := startPortal(t, withDemo())
 	offerings := offeringsCSV(t, p)
 	type line struct {
 		slug      string
@@ -333,7 +301,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return s
 }
 
-func browserSignIn(t *testing.T, ctx context.Context, p *basketPortal, email string) {
+func browserSignIn(t *testing.T, ctx context.Context, p *testPortal, email string) {
 	t.Helper()
 	do(t, ctx, chromedp.Navigate(p.url+"/login"), typeInto("#email", email), typeInto("#password", store.DemoPasswordDefault))
 	if st := press(t, ctx, "#password"); st >= 400 {
@@ -342,7 +310,7 @@ func browserSignIn(t *testing.T, ctx context.Context, p *basketPortal, email str
 }
 
 func TestBasketJourneyKeyboardWithoutJavaScript(t *testing.T) {
-	p := startBasketPortal(t)
+	p := startPortal(t, withDemo())
 	ctx := requireBrowser(t)
 	do(t, ctx, scripts(false))
 	browserSignIn(t, ctx, p, "buyer@eastbridge.example")
@@ -374,7 +342,8 @@ func TestBasketJourneyKeyboardWithoutJavaScript(t *testing.T) {
 
 	// Conflict state: the basket changes under the open page, then the
 	// page's stale line form is sent.
-	u, err := p.db.SignIn(context.Background(), "buyer@eastbridge.example", store.DemoPasswordDefault)
+	r, err := p.db.SignIn(context.Background(), store.SignInAttempt{Email: "buyer@eastbridge.example", Password: store.DemoPasswordDefault})
+	u := r.User
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,7 +368,10 @@ func TestBasketJourneyKeyboardWithoutJavaScript(t *testing.T) {
 		typeInto("#need", "Mobiles for the waste collection crews"),
 		typeInto("#budget", "12,500.50"),
 		typeInto("#sites", "2"),
-		typeInto("#required_by", time.Now().AddDate(0, 2, 0).Format("2006-01-02")),
+		// The GOV.UK date input: day, month and year boxes.
+		typeInto("#required_by", strconv.Itoa(time.Now().AddDate(0, 2, 0).Day())),
+		typeInto("#required_by-month", strconv.Itoa(int(time.Now().AddDate(0, 2, 0).Month()))),
+		typeInto("#required_by-year", strconv.Itoa(time.Now().AddDate(0, 2, 0).Year())),
 		typeInto("#weight_price", "60"),
 		typeInto("#weight_quality", "30"),
 		typeInto("#weight_social", "10"),
@@ -438,9 +410,10 @@ func TestBasketJourneyKeyboardWithoutJavaScript(t *testing.T) {
 }
 
 func TestTenLineQuotePrintsOnTwoA4Pages(t *testing.T) {
-	p := startBasketPortal(t)
+	p := startPortal(t, withDemo())
 	ctx := context.Background()
-	u, err := p.db.SignIn(ctx, "buyer@northshire.example", store.DemoPasswordDefault)
+	r, err := p.db.SignIn(ctx, store.SignInAttempt{Email: "buyer@northshire.example", Password: store.DemoPasswordDefault})
+	u := r.User
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,7 +432,7 @@ func TestTenLineQuotePrintsOnTwoA4Pages(t *testing.T) {
 		}
 	}
 	if err := p.db.SetRequirements(ctx, &u, b.ID, store.RequirementsForm{Need: "Connectivity for 12 depots and 20 libraries, with phones for the contact centre.",
-		Budget: "900000", Sites: "32", RequiredBy: time.Now().AddDate(0, 3, 0).Format("2006-01-02"), WeightPrice: "50", WeightQuality: "35", WeightSocial: "15"}); err != nil {
+		Budget: "900000", Sites: "32", RequiredBy: store.DateInput{ISO: time.Now().AddDate(0, 3, 0).Format("2006-01-02")}, WeightPrice: "50", WeightQuality: "35", WeightSocial: "15"}); err != nil {
 		t.Fatal(err)
 	}
 	ref, _, err := p.db.Submit(ctx, &u, b.ID)
@@ -557,7 +530,7 @@ func pdfPageText(t *testing.T, path string, page int) string {
 // TestBasketPagesAreValidHTML checks the basket, requirements, add-to-basket,
 // list and quote pages (normal, error and conflict states) with the Nu checker.
 func TestBasketPagesAreValidHTML(t *testing.T) {
-	p := startBasketPortal(t)
+	p := startPortal(t, withDemo())
 	s := p.signIn(t, "buyer@northshire.example")
 	pages := map[string][]byte{}
 	keep := func(name string, wantCode, code int, body string) {

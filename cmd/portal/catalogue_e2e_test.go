@@ -175,11 +175,7 @@ func TestGracefulShutdown(t *testing.T) {
 	wantRows, lastSlug := res.Total, res.Offerings[res.Total-1].Slug
 	db.Close()
 
-	p, err := launchPortal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.stop() })
+	p := startPortal(t, withDB(path))
 	addr := strings.TrimPrefix(p.url, "http://")
 	conn, err := smallWindowDialer().Dial("tcp", addr)
 	if err != nil {
@@ -433,12 +429,8 @@ func TestScreenshots(t *testing.T) {
 // it with a new page within the server's periodic version check.
 func TestPublicPagesFollowOtherProcesses(t *testing.T) {
 	t.Parallel()
-	dbPath := filepath.Join(t.TempDir(), "portal.db")
-	p, err := launchPortal(dbPath, "-demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.stop()
+	p := startPortal(t, withDemo())
+	dbPath := p.dbPath
 	client := &http.Client{Timeout: time.Minute}
 	get := func(inm string) *http.Response {
 		req, _ := http.NewRequest(http.MethodGet, p.url+"/offerings?sort=name", nil)

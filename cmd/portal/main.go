@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -23,10 +24,13 @@ import (
 const usage = `portal — Buy connectivity through CCS agreements
 
 Usage:
-  portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...] [-ocid-prefix ocds-demo01] [-page-cache-mb 16]
+  portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...]
+                 [-ocid-prefix ocds-demo01] [-sweep-interval 5m] [-metrics-addr 127.0.0.1:9090] [-page-cache-mb 16]
   portal migrate [-db PATH]
   portal seed    -offerings N [-db PATH]
   portal backup  -to FILE [-db PATH]
+  portal check   [-db PATH]
+  portal restore -from FILE [-db PATH]
   portal user    add|passwd|disable ... [-db PATH]
   portal keys    rotate [-db PATH]
   portal help
@@ -36,6 +40,10 @@ Every command takes -db PATH (default data/portal.db).
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		var code exitCode
+		if errors.As(err, &code) {
+			os.Exit(int(code))
+		}
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "portal:", err)
 		}
@@ -57,6 +65,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdSeed(ctx, args[1:], stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, args[1:], stdout, stderr)
+	case "check":
+		return cmdCheck(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "user":
 		return cmdUser(args[1:])
 	case "keys":
@@ -166,8 +178,10 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // serveConfig is what `portal serve` was asked to do.
 type serveConfig struct {
 	addr, dbPath, ocidPrefix string
+	metricsAddr              string
 	demo, secureCookies      bool
 	trusted                  []*net.IPNet
+	sweepInterval            time.Duration
 	pageCacheMB              int
 }
 
@@ -179,12 +193,19 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark cookies Secure and send HSTS (behind a TLS proxy)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is trusted")
 	fs.StringVar(&c.ocidPrefix, "ocid-prefix", "ocds-demo01", "OCDS ocid prefix")
+	fs.DurationVar(&c.sweepInterval, "sweep-interval", store.DefaultSweepInterval, "how often the sweeper runs time-based changes, besides each UK midnight")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics, apart from the public one (off when empty)")
 	fs.IntVar(&c.pageCacheMB, "page-cache-mb", handlers.DefaultPageCacheBytes>>20, "megabytes of public pages the response cache holds")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	if c.pageCacheMB < 1 {
 		fmt.Fprintln(stderr, "portal serve: -page-cache-mb must be at least 1")
+		fs.Usage()
+		return c, flag.ErrHelp
+	}
+	if c.sweepInterval < time.Second {
+		fmt.Fprintf(stderr, "portal serve: -sweep-interval must be at least 1s, like 5m\n")
 		fs.Usage()
 		return c, flag.ErrHelp
 	}
@@ -209,12 +230,51 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	return serve(ctx, cfg, serveHooks{stdout: stdout, stderr: stderr})
+}
+
+// serveHooks is what runs `portal serve` besides its flags: where it writes,
+// and, for tests, a clock and a look at the server once it listens.
+type serveHooks struct {
+	stdout, stderr io.Writer
+	// clock, when set, is the business clock (DB.Now) and wakes the sweeper.
+	clock store.Clock
+	// prepare runs on the opened database before the server starts (tests
+	// add their accounts and data here).
+	prepare func(context.Context, *store.DB) error
+	// listening is called once the server listens, with its URL and database.
+	listening func(url string, db *store.DB)
+}
+
+// serve runs the portal until ctx is done or a SIGINT or SIGTERM arrives:
+// it finishes the requests in flight, then stops the background work (the
+// sweeper, session maintenance) and waits for it, and only then closes the
+// database.
+func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// One structured (JSON) logger for everything the server writes; the
+	// default logger is it too, so a library's stray log line is JSON.
+	logger := slog.New(slog.NewJSONHandler(h.stderr, nil))
+	slog.SetDefault(logger)
+	// The lock (DB.lock beside the database) keeps a second server, and a
+	// restore, off the database while this one runs.
+	lock, err := store.LockDatabase(cfg.dbPath)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	db, err := store.Open(ctx, cfg.dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	clock := h.clock
+	if clock == nil {
+		clock = store.SystemClock{}
+	} else {
+		db.Now = clock.Now
+	}
 	password := os.Getenv("PORTAL_DEMO_PASSWORD")
 	if password == "" {
 		password = store.DemoPasswordDefault
@@ -226,19 +286,55 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		logger.Info("demo data", "loaded", loaded, "db", cfg.dbPath)
 	}
+	if h.prepare != nil {
+		if err := h.prepare(ctx, db); err != nil {
+			return err
+		}
+	}
 	// The demo sign-ins exist only where the demo data was loaded, now or before.
 	demo, err := db.HasDemoData(ctx)
 	if err != nil {
 		return err
 	}
-	e, err := handlers.New(ctx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
-		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, PageCache: handlers.NewPageCache(int64(cfg.pageCacheMB) << 20)})
+
+	// Background work starts from the shutdown context and is waited for
+	// before the database closes (the deferred Close runs after this).
+	var background sync.WaitGroup
+	defer background.Wait()
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	metrics := handlers.NewMetrics(db)
+	var pages *handlers.PageCache // nil: the default size
+	if cfg.pageCacheMB > 0 {
+		pages = handlers.NewPageCache(int64(cfg.pageCacheMB) << 20)
+	}
+	e, err := handlers.New(bgCtx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
+		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, Background: &background, Metrics: metrics, PageCache: pages})
 	if err != nil {
 		return err
 	}
+	background.Go(func() {
+		db.RunSweeper(bgCtx, store.SweeperConfig{Interval: cfg.sweepInterval, Clock: clock, Log: logger, OnRun: metrics.SweeperRan})
+	})
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
+	}
+	// Metrics have a listener of their own (for the monitoring network
+	// only), never a route on the public address.
+	var metricsSrv *http.Server
+	if cfg.metricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("-metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		go metricsSrv.Serve(mln)
+		logger.Info("serving metrics", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
 	srv := &http.Server{
 		Handler:           e,
@@ -250,11 +346,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	url := "http://" + ln.Addr().String()
-	printBanner(stdout, url, demo, password)
+	printBanner(h.stdout, url, demo, password)
 	logger.Info("serving", "url", url, "db", cfg.dbPath)
+	if h.listening != nil {
+		h.listening(url, db)
+	}
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -268,6 +365,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
+	if metricsSrv != nil {
+		metricsSrv.Shutdown(shutdownCtx)
+	}
+	stopBackground()
+	background.Wait()
 	logger.Info("stopped")
 	return nil
 }

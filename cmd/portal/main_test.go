@@ -15,10 +15,22 @@ import (
 	"portal/store"
 )
 
+// asMain is the environment variable that makes the test binary run as the
+// portal command itself (startPortalProcess), so a test can kill a real
+// server process.
+const asMain = "PORTAL_TEST_BINARY_AS_MAIN"
+
 func TestMain(m *testing.M) {
+	if db := os.Getenv(childEnv); db != "" {
+		os.Exit(serveChild(db))
+	}
 	// The end-to-end tests are about pages, not password hashing: demo
 	// accounts, when the demo data set has them, hash cheaply.
 	store.UseTestPasswordParams()
+	if os.Getenv(asMain) == "1" {
+		main()
+		os.Exit(0)
+	}
 	code := m.Run()
 	stopSharedPortal()
 	shutdownBrowser()
@@ -77,43 +89,103 @@ func (w *watchWriter) waitFor(re *regexp.Regexp, stop <-chan struct{}, timeout t
 	}
 }
 
-// bannerURL finds the address in the start-up banner on standard output.
-var bannerURL = regexp.MustCompile(`is running at (http://[0-9.:]+)\n`)
-
-// portalProc is a `portal serve` running in this process through run(), as
-// main runs it, with its own context standing in for SIGINT.
-type portalProc struct {
+// testPortal is `portal serve` running in this test binary through serve,
+// the function the command runs, on a loopback port over its own database.
+// It is the one way the end-to-end and browser tests start a server:
+//
+//	p := startPortal(t, withDemo())                    // stopped when the test ends
+//	p := startPortal(t, withDemo(), withClock(clock))  // business time from a ManualClock
+//	p := startPortal(t, withDB(path))                  // a database the test prepared
+//	p := startPortal(t, withDemo(), withPrepare(fn))   // fn adds data before it listens
+//
+// p.url is its address; p.db its own database handle (for fixtures and
+// checks); p.stop() ends it as SIGINT would and returns what serve returned.
+type testPortal struct {
 	url            string
+	db             *store.DB
 	dbPath         string
 	stdout, stderr *watchWriter
 	cancel         context.CancelFunc
-	done           chan struct{} // closed when run has returned
-	err            error         // what run returned; read after done
+	done           chan struct{} // closed when serve has returned
+	err            error         // what serve returned; read after done
 }
 
-// launchPortal starts `portal serve -addr 127.0.0.1:0 -db dbPath args...`
-// and waits for its banner.
-func launchPortal(dbPath string, args ...string) (*portalProc, error) {
+// portalOption changes how a test portal is started.
+type portalOption func(*serveConfig, *serveHooks)
+
+// withDemo loads the demo data set, as `portal serve -demo` does.
+func withDemo() portalOption { return func(c *serveConfig, _ *serveHooks) { c.demo = true } }
+
+// withDB serves the database at path (by default a new one in a temporary directory).
+func withDB(path string) portalOption { return func(c *serveConfig, _ *serveHooks) { c.dbPath = path } }
+
+// withClock makes clock the portal's business clock and the sweeper's alarm.
+func withClock(clock store.Clock) portalOption {
+	return func(_ *serveConfig, h *serveHooks) { h.clock = clock }
+}
+
+// withPrepare runs fn on the database before the portal listens.
+func withPrepare(fn func(context.Context, *store.DB) error) portalOption {
+	return func(_ *serveConfig, h *serveHooks) { h.prepare = fn }
+}
+
+// launchPortal starts a portal and waits until it listens. The caller stops it.
+func launchPortal(opts ...portalOption) (*testPortal, error) {
+	cfg := serveConfig{addr: "127.0.0.1:0", ocidPrefix: "ocds-demo01", sweepInterval: store.DefaultSweepInterval}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &portalProc{dbPath: dbPath, stdout: newWatchWriter(), stderr: newWatchWriter(), cancel: cancel, done: make(chan struct{})}
-	argv := append([]string{"serve", "-addr", "127.0.0.1:0", "-db", dbPath}, args...)
+	p := &testPortal{stdout: newWatchWriter(), stderr: newWatchWriter(), cancel: cancel, done: make(chan struct{})}
+	h := serveHooks{stdout: p.stdout, stderr: p.stderr}
+	for _, o := range opts {
+		o(&cfg, &h)
+	}
+	if cfg.dbPath == "" {
+		dir, err := os.MkdirTemp("", "portal-e2e-")
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		cfg.dbPath = filepath.Join(dir, "portal.db")
+		go func() { <-p.done; os.RemoveAll(dir) }()
+	}
+	p.dbPath = cfg.dbPath
+	listening := make(chan struct{})
+	h.listening = func(url string, db *store.DB) {
+		p.url, p.db = url, db
+		close(listening)
+	}
 	go func() {
 		defer close(p.done)
-		p.err = run(ctx, argv, p.stdout, p.stderr)
+		p.err = serve(ctx, cfg, h)
 	}()
-	m, err := p.stdout.waitFor(bannerURL, p.done, 3*time.Minute)
-	if err != nil {
+	select {
+	case <-listening:
+		return p, nil
+	case <-p.done:
 		cancel()
-		<-p.done
-		return nil, fmt.Errorf("portal serve did not start: %v (run returned %v)\nstderr:\n%s", err, p.err, p.stderr)
+		return nil, fmt.Errorf("portal serve did not start: %v\nstderr:\n%s", p.err, p.stderr)
 	}
-	p.url = m[1]
-	return p, nil
 }
 
-// stop cancels the server's context, as SIGINT would, and waits for run to
-// return what it returns.
-func (p *portalProc) stop() error {
+// startPortal is launchPortal for one test: the portal stops when the test
+// ends, and a failure to stop cleanly fails the test.
+func startPortal(t testing.TB, opts ...portalOption) *testPortal {
+	t.Helper()
+	store.UseTestPasswordParams()
+	p, err := launchPortal(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.stop(); err != nil {
+			t.Errorf("stopping the portal: %v", err)
+		}
+	})
+	return p
+}
+
+// stop cancels the server's context, as SIGINT would, and waits for serve
+// to return what it returns. Calling it again returns the same.
+func (p *testPortal) stop() error {
 	p.cancel()
 	select {
 	case <-p.done:
@@ -127,8 +199,7 @@ func (p *portalProc) stop() error {
 // package, started on first use and stopped by TestMain.
 var shared struct {
 	once sync.Once
-	dir  string
-	p    *portalProc
+	p    *testPortal
 	err  error
 }
 
@@ -136,12 +207,7 @@ var shared struct {
 // it must not change its data.
 func sharedPortal(t *testing.T) string {
 	t.Helper()
-	shared.once.Do(func() {
-		shared.dir, shared.err = os.MkdirTemp("", "portal-e2e-")
-		if shared.err == nil {
-			shared.p, shared.err = launchPortal(filepath.Join(shared.dir, "portal.db"), "-demo")
-		}
-	})
+	shared.once.Do(func() { shared.p, shared.err = launchPortal(withDemo()) })
 	if shared.err != nil {
 		t.Fatalf("shared portal: %v", shared.err)
 	}
@@ -153,8 +219,5 @@ func stopSharedPortal() {
 		if err := shared.p.stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "stopping the shared portal: %v\n", err)
 		}
-	}
-	if shared.dir != "" {
-		os.RemoveAll(shared.dir)
 	}
 }

@@ -1,0 +1,193 @@
+package store
+
+// The audit trail (PRODUCT.md §5): one append-only row in audit_events for
+// every action a person or the system takes — who, when, what it was done
+// to, the state before and after, the comment, the quote version and what
+// changed. Triggers refuse UPDATE and DELETE.
+//
+// Every writer goes through audit, inside the transaction that makes the
+// change, so a change and its record commit together or not at all:
+//
+//	err := audit(ctx, tx, AuditEvent{At: now, Actor: ActorOf(u),
+//		Subject: Subject{SubjectTrial, trialID}, OrgID: orgID,
+//		Action: "approve", From: "submitted", To: "approved",
+//		Details: Details{"sites": Change{3, 4}}})
+//
+// One action is one row, even when it changes several things (a submit that
+// issues v(n+1) and supersedes v(n) is one "submit" row). Sign-ins are not
+// here: they go to the security log, which only admins read.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"os/user"
+	"sync"
+	"time"
+)
+
+// Subject kinds: what an audit event is about.
+const (
+	SubjectBasket       = "basket"
+	SubjectQuote        = "quote"
+	SubjectTrial        = "trial"
+	SubjectOffering     = "offering"
+	SubjectAgreement    = "agreement"
+	SubjectOrganisation = "organisation"
+	SubjectUser         = "user"
+)
+
+// Subject names what an audit event is about: a kind and an id.
+type Subject struct {
+	Kind string
+	ID   int64
+}
+
+// Actions on accounts (basket actions are in basket_workflow.go).
+const (
+	ActionCreateUser          Action = "create_user"
+	ActionEnableUser          Action = "enable_user"
+	ActionDisableUser         Action = "disable_user"
+	ActionSetPassword         Action = "set_password"
+	ActionCreateOrganisation  Action = "create_organisation"
+	ActionEnableOrganisation  Action = "enable_organisation"
+	ActionDisableOrganisation Action = "disable_organisation"
+)
+
+// Actor is who took an action: a user as they were at the time, or the
+// system (UserID 0), named by the part of it that acted.
+type Actor struct {
+	UserID int64
+	Name   string
+	Role   string
+	OrgID  int64
+}
+
+// System reports whether the portal itself acted (the sweeper, the command
+// line), not a signed-in person.
+func (a Actor) System() bool { return a.UserID == 0 }
+
+// ActorOf is the actor for user u; a user without an id (Operator, the
+// command line) is the system under that user's name.
+func ActorOf(u *User) Actor {
+	if u == nil || u.ID == 0 {
+		name := "the portal"
+		if u != nil && u.Name != "" {
+			name = u.Name
+		}
+		return Actor{Name: name}
+	}
+	return Actor{UserID: u.ID, Name: u.Name, Role: u.Role, OrgID: u.OrgID}
+}
+
+// PortalActor is the system acting by itself: the sweeper, or a rule that a
+// request found due (a quote past its validity).
+var PortalActor = Actor{Name: "the portal"}
+
+// CommandLineName names the command line as an actor, with the operating
+// system's user who ran it: "command line (alice)".
+func CommandLineName() string {
+	osUser.once.Do(func() {
+		osUser.name = "unknown user"
+		if u, err := user.Current(); err == nil && u.Username != "" {
+			osUser.name = u.Username
+		}
+	})
+	return "command line (" + osUser.name + ")"
+}
+
+var osUser struct {
+	once sync.Once
+	name string
+}
+
+// Details records what an action changed, by field: usually a Change, or a
+// plain value for something set once (the offering a line is for).
+type Details map[string]any
+
+// Change is one field's old and new value.
+type Change struct {
+	Old any `json:"old"`
+	New any `json:"new"`
+}
+
+// AuditEvent is one row of the audit trail.
+type AuditEvent struct {
+	ID      int64
+	At      time.Time
+	Actor   Actor
+	Subject Subject
+	// OrgID is the organisation whose record the subject is, and so who
+	// may read the event (0 for the catalogue, which everyone reads).
+	OrgID        int64
+	Action       Action
+	From, To     string // states before and after; equal when unchanged
+	Comment      string
+	QuoteVersion int // 0 when none
+	Details      Details
+}
+
+// audit appends e to the audit trail inside tx.
+func audit(ctx context.Context, tx *sql.Tx, e AuditEvent) error {
+	details := []byte("{}")
+	if len(e.Details) > 0 {
+		var err error
+		if details, err = json.Marshal(e.Details); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (at, actor_id, actor_name, actor_role, actor_org_id,
+		subject_kind, subject_id, org_id, action, from_state, to_state, comment, quote_version, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		timestamp(e.At), nullID(e.Actor.UserID), e.Actor.Name, e.Actor.Role, nullID(e.Actor.OrgID),
+		e.Subject.Kind, e.Subject.ID, nullID(e.OrgID), string(e.Action), e.From, e.To, e.Comment,
+		nullID(int64(e.QuoteVersion)), string(details))
+	return err
+}
+
+// nullID is NULL for 0.
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// auditColumns and scanAudit read audit_events rows.
+const auditColumns = `id, at, coalesce(actor_id, 0), actor_name, actor_role, coalesce(actor_org_id, 0),
+	subject_kind, subject_id, coalesce(org_id, 0), action, from_state, to_state, comment, coalesce(quote_version, 0), details`
+
+func scanAudit(rows *sql.Rows) (AuditEvent, error) {
+	var e AuditEvent
+	var at, details string
+	err := rows.Scan(&e.ID, &at, &e.Actor.UserID, &e.Actor.Name, &e.Actor.Role, &e.Actor.OrgID,
+		&e.Subject.Kind, &e.Subject.ID, &e.OrgID, &e.Action, &e.From, &e.To, &e.Comment, &e.QuoteVersion, &details)
+	if err != nil {
+		return e, err
+	}
+	e.At = parseTimestamp(at)
+	if details != "{}" {
+		if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
+			return e, err
+		}
+	}
+	return e, nil
+}
+
+// auditTrail returns a subject's events, oldest first; where (optional)
+// narrows them, e.g. "quote_version IS NOT NULL".
+func auditTrail(ctx context.Context, q querier, s Subject, where string) ([]AuditEvent, error) {
+	query := `SELECT ` + auditColumns + ` FROM audit_events WHERE subject_kind = ? AND subject_id = ?`
+	if where != "" {
+		query += " AND " + where
+	}
+	rows, err := q.QueryContext(ctx, query+` ORDER BY id`, s.Kind, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
