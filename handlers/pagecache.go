@@ -47,7 +47,7 @@ type PageCache struct {
 }
 
 // DefaultPageCacheBytes bounds the response cache when no size is given.
-const DefaultPageCacheBytes = 16 << 20
+const DefaultPageCacheBytes = 8 << 20
 
 // NewPageCache returns an empty response cache holding at most maxBytes of
 // pages (bodies, compressed bodies and keys).

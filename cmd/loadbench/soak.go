@@ -111,11 +111,32 @@ func (s soakResult) ok() bool {
 	return failures == 0 && s.late == 0 && s.p99() < soakTargetP99 && s.flat()
 }
 
-// soakActor is a signed-in buyer: a cookie jar, a CSRF token and a basket.
+// soakActor is a signed-in buyer: a cookie jar, a CSRF token and baskets.
 type soakActor struct {
-	client *http.Client
-	csrf   string
-	basket string // /baskets/{id}
+	client  *http.Client
+	csrf    string
+	baskets []string // /baskets/{id}
+}
+
+// basket is the actor's basket and line form for its k-th edit or view:
+// the edits go round every basket, a line at a time.
+func (p *soakPlan) basket(a *soakActor, k int) (path, line string) {
+	b := k % len(a.baskets)
+	return a.baskets[b], p.lines[(k/len(a.baskets))%len(p.lines)]
+}
+
+// newBasket creates a basket for the actor.
+func (a *soakActor) newBasket(base string, n int) error {
+	resp, err := a.client.PostForm(base+"/baskets", url.Values{"_csrf": {a.csrf}, "name": {fmt.Sprintf("Soak basket %d", n)}})
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/baskets/") {
+		return fmt.Errorf("create basket: status %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	a.baskets = append(a.baskets, resp.Header.Get("Location"))
+	return nil
 }
 
 // soakPlan is what the mix requests.
@@ -131,8 +152,8 @@ type soakPlan struct {
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
-// signIn signs a new session in as email and creates its basket.
-func signIn(ctx context.Context, base, email, password string, tr http.RoundTripper, n int) (*soakActor, error) {
+// signIn signs a new session in as email.
+func signIn(base, email, password string, tr http.RoundTripper) (*soakActor, error) {
 	jar, _ := cookiejar.New(nil)
 	a := &soakActor{client: &http.Client{Jar: jar, Transport: tr, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -164,15 +185,6 @@ func signIn(ctx context.Context, base, email, password string, tr http.RoundTrip
 	if a.csrf, err = token("/baskets"); err != nil {
 		return nil, err
 	}
-	resp, err = a.client.PostForm(base+"/baskets", url.Values{"_csrf": {a.csrf}, "name": {fmt.Sprintf("Soak basket %d", n)}})
-	if err != nil {
-		return nil, err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/baskets/") {
-		return nil, fmt.Errorf("create basket: status %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	a.basket = resp.Header.Get("Location")
 	return a, nil
 }
 
@@ -253,14 +265,16 @@ func (p *soakPlan) do(ctx context.Context, class string, n int) error {
 	case "search":
 		req, err = http.NewRequestWithContext(ctx, http.MethodGet, p.base+p.search[n%len(p.search)], nil)
 	case "basket edit":
-		body := p.lines[(n/len(p.actors))%len(p.lines)] + "&_csrf=" + url.QueryEscape(actor.csrf)
+		basket, line := p.basket(actor, n/len(p.actors))
+		body := line + "&_csrf=" + url.QueryEscape(actor.csrf)
 		client, want = actor.client, http.StatusSeeOther
-		req, err = http.NewRequestWithContext(ctx, http.MethodPost, p.base+actor.basket+"/lines", strings.NewReader(body))
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, p.base+basket+"/lines", strings.NewReader(body))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 	case "basket view":
-		req, err = http.NewRequestWithContext(ctx, http.MethodGet, p.base+actor.basket, nil)
+		basket, _ := p.basket(actor, n/len(p.actors))
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, p.base+basket, nil)
 		client = actor.client
 	case "quote view":
 		req, err = http.NewRequestWithContext(ctx, http.MethodGet, p.base+p.quotes[n%len(p.quotes)], nil)
@@ -301,10 +315,16 @@ func pick(r *rand.Rand) string {
 	return soakClasses[0].name
 }
 
-// basketLines is how many lines each signed-in buyer's basket has: its
-// edits add to them (merging quantities), so the basket, and the cost of
-// showing it, stays the same size however long the soak runs.
-const basketLines = 10
+// The signed-in buyers: soakActors sessions, each with soakBaskets baskets
+// of basketLines lines. Edits add to those lines (merging quantities), so a
+// basket keeps its size; spread over many baskets, as many buyers' are, each
+// basket's history (its audit trail, which its page shows) grows by about a
+// hundred edits in a ten-minute soak at 1,000 requests a second.
+const (
+	soakActors  = 8
+	soakBaskets = 50
+	basketLines = 10
+)
 
 // demoPassword is the password loadbench gives the demo accounts.
 const demoPassword = "loadbench-password"
@@ -338,15 +358,20 @@ func soak(ctx context.Context, cfg config, dbPath string) (soakResult, error) {
 	defer tr.CloseIdleConnections()
 	plan := &soakPlan{base: base, browse: browse, search: search, lines: lines, quotes: quotes,
 		anonymous: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
-	for i := range 8 {
-		a, err := signIn(ctx, base, "buyer@northshire.example", demoPassword, tr, i)
+	for range soakActors {
+		a, err := signIn(base, "buyer@northshire.example", demoPassword, tr)
 		if err != nil {
 			return res, fmt.Errorf("soak: %w\n%s", err, child.output.String())
 		}
+		for range soakBaskets {
+			if err := a.newBasket(base, len(plan.actors)*soakBaskets+len(a.baskets)); err != nil {
+				return res, fmt.Errorf("soak: %w", err)
+			}
+		}
 		plan.actors = append(plan.actors, a)
 	}
-	// Each basket gets its lines before the capacity is measured.
-	for i := range len(plan.actors) * len(plan.lines) {
+	// Every basket gets its lines before the capacity is measured.
+	for i := range soakActors * soakBaskets * len(plan.lines) {
 		if err := plan.do(ctx, "basket edit", i); err != nil {
 			return res, fmt.Errorf("soak: fill the baskets: %w", err)
 		}

@@ -25,7 +25,7 @@ const usage = `portal — Buy connectivity through CCS agreements
 
 Usage:
   portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...]
-                 [-ocid-prefix ocds-demo01] [-sweep-interval 5m] [-metrics-addr 127.0.0.1:9090] [-page-cache-mb 16]
+                 [-ocid-prefix ocds-demo01] [-sweep-interval 5m] [-metrics-addr 127.0.0.1:9090] [-page-cache-mb 8]
   portal migrate [-db PATH]
   portal seed    -offerings N [-db PATH]
   portal backup  -to FILE [-db PATH]
