@@ -135,29 +135,39 @@ func (s *Server) catalogueCSV(c echo.Context) error {
 	if len(errs) > 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, errs[0].Message)
 	}
+	header := []string{"slug", "name", "supplier", "agreement", "category", "unit", "monthly_pence", "one_off_pence", "mou_discount_bp", "term_options", "pov_trial", "sdwan_trial"}
+	return s.streamCSV(c, "offerings.csv", header, func(w *csv.Writer) error {
+		// A few hundred rows at a time: a whole large catalogue never sits
+		// in memory.
+		return s.db.EachSearchOffering(c.Request().Context(), params, func(o store.Offering) error {
+			return w.Write([]string{o.Slug, csvSafe(o.Name), o.Supplier.Slug, o.Agreement.Slug, o.Category.Slug, csvSafe(o.Unit),
+				strconv.FormatInt(o.MonthlyPence, 10), strconv.FormatInt(o.OneOffPence, 10), strconv.FormatInt(o.MouBP, 10),
+				o.TermsString(), strconv.FormatBool(o.PovTrial), strconv.FormatBool(o.SdwanTrial)})
+		})
+	})
+}
+
+// streamCSV answers with a CSV download: the header row at once, then the
+// rows that rows writes as it reads them. The status is sent before the
+// rows, so a failure part-way aborts the connection: the client sees a
+// broken download, never a 200 with a file cut short that looks whole.
+// Cells that people typed go through csvSafe.
+func (s *Server) streamCSV(c echo.Context, filename string, header []string, rows func(w *csv.Writer) error) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="offerings.csv"`)
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	w.Write([]string{"slug", "name", "supplier", "agreement", "category", "unit", "monthly_pence", "one_off_pence", "mou_discount_bp", "term_options", "pov_trial", "sdwan_trial"})
+	w.Write(header)
 	w.Flush()
 	c.Response().Flush() // the download starts at once; rows follow as they are read
-	// Streamed a few hundred rows at a time: a whole large catalogue never
-	// sits in memory. The status is sent before the rows, so a failure
-	// part-way aborts the connection: the client sees a broken download,
-	// never a 200 with a file cut short that looks whole.
-	err := s.db.EachSearchOffering(c.Request().Context(), params, func(o store.Offering) error {
-		return w.Write([]string{o.Slug, csvSafe(o.Name), o.Supplier.Slug, o.Agreement.Slug, o.Category.Slug, csvSafe(o.Unit),
-			strconv.FormatInt(o.MonthlyPence, 10), strconv.FormatInt(o.OneOffPence, 10), strconv.FormatInt(o.MouBP, 10),
-			o.TermsString(), strconv.FormatBool(o.PovTrial), strconv.FormatBool(o.SdwanTrial)})
-	})
+	err := rows(w)
 	w.Flush()
 	if err == nil {
 		err = w.Error()
 	}
 	if err != nil {
-		reqLog(c).Error("offerings csv cut short: aborting the response", "err", err)
+		reqLog(c).Error("csv cut short: aborting the response", "file", filename, "err", err)
 		panic(http.ErrAbortHandler) // Echo's Recover passes it on; net/http drops the connection
 	}
 	return nil

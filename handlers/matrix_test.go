@@ -47,7 +47,8 @@ type protectedRoute struct {
 	// organisation that is not the requester's), {victim} (a fresh user),
 	// {victim_org} (a fresh organisation), {offering} (a catalogue slug),
 	// {own_basket}, {own_line}, {own_quote} (of the "north" buyer) and
-	// {other_basket}, {other_line}, {other_quote} (of the "east" buyer).
+	// {other_basket}, {other_line}, {other_quote} (of the "east" buyer);
+	// {submitted_basket}, a basket of the "north" buyer awaiting a decision.
 	path string
 	form url.Values // POST body; the CSRF token is added
 	// want is the status for each of matrixRoles. Visitors must always be
@@ -112,6 +113,26 @@ var protectedRoutes = []protectedRoute{
 	{method: "GET", route: "/quotes/:ref/:version", path: "/quotes/{other_quote}/v1", want: buyerReviewer(404, 200)},
 	{method: "GET", route: "/quotes/:ref/:version", path: "/quotes/{other_quote}/v1.json", want: buyerReviewer(404, 200)},
 	{method: "GET", route: "/quotes/:ref/:version/print.css", path: "/quotes/{own_quote}/v1/print.css", want: buyerReviewer(200, 200)},
+
+	// Review (issue 8): reviewers only; a basket never submitted is 404.
+	{method: "GET", route: "/review", path: "/review", want: reviewerOnly(200)},
+	{method: "GET", route: "/review", path: "/review?band=1m", want: reviewerOnly(400)},
+	{method: "GET", route: "/review/baskets/:id", path: "/review/baskets/{submitted_basket}", want: reviewerOnly(200)},
+	{method: "GET", route: "/review/baskets/:id", path: "/review/baskets/{own_basket}", want: reviewerOnly(404)},
+	{method: "POST", route: "/review/baskets/:id/decision", path: "/review/baskets/{submitted_basket}/decision",
+		form: url.Values{"decision": {""}, "quote_version": {"1"}}, want: reviewerOnly(422)},
+	{method: "POST", route: "/review/baskets/:id/decision", path: "/review/baskets/{submitted_basket}/decision",
+		form: url.Values{"decision": {"approve"}, "quote_version": {"2"}}, want: reviewerOnly(409)},
+	{method: "GET", route: "/review/audit", path: "/review/audit", want: reviewerOnly(200)},
+	{method: "GET", route: "/review/audit.csv", path: "/review/audit.csv", want: reviewerOnly(200)},
+	// Messages: everyone signed in, their own only.
+	{method: "GET", route: "/messages", path: "/messages",
+		want: map[string]int{anonymous: 303, store.RoleBuyer: 200, store.RoleReviewer: 200, store.RoleSupplier: 200, store.RoleAdmin: 200}},
+}
+
+// reviewerOnly is the usual answer set for a reviewer's page.
+func reviewerOnly(ok int) map[string]int {
+	return map[string]int{anonymous: 303, store.RoleBuyer: 403, store.RoleReviewer: ok, store.RoleSupplier: 403, store.RoleAdmin: 403}
 }
 
 // signedIn is the answer set for a page every signed-in person may use.
@@ -206,6 +227,10 @@ func (r protectedRoute) expand(t *testing.T, env *authEnv, u store.User) string 
 		p = strings.ReplaceAll(p, ph.prefix+"basket}", strconv.FormatInt(b, 10))
 		p = strings.ReplaceAll(p, ph.prefix+"line}", strconv.FormatInt(l, 10))
 		p = strings.ReplaceAll(p, ph.prefix+"quote}", ref)
+	}
+	if strings.Contains(p, "{submitted_basket}") {
+		b, _, _ := basketFixture(t, env, "buyer", true)
+		p = strings.ReplaceAll(p, "{submitted_basket}", strconv.FormatInt(b, 10))
 	}
 	if strings.Contains(p, "{victim}") {
 		n := victimSeq.Add(1)

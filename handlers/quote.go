@@ -66,8 +66,8 @@ func (s *Server) quotePage(c echo.Context) error {
 		PrintCSS: store.QuoteURL(q.Ref, q.Version) + "/print.css",
 		Duties:   store.PublicationDuties(q.Organisation.Type, q.Totals.GrossPence)}
 	props.BackURL, props.BackText = "/baskets/"+strconv.FormatInt(q.BasketID, 10), "Back to the basket"
-	if !u.Is(store.RoleBuyer) {
-		props.BackURL, props.BackText = "/", "Back to the home page"
+	if u.Is(store.RoleReviewer) {
+		props.BackURL, props.BackText = store.ReviewPath(q.BasketID), "Back to the review"
 	}
 	return render(c, http.StatusOK, views.QuotePage(props))
 }

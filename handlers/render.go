@@ -188,7 +188,7 @@ func firstNonEmpty(s ...string) string {
 
 // page fills the layout's common fields for the current request.
 func (s *Server) page(c echo.Context, title, section string) views.Page {
-	return views.Page{
+	p := views.Page{
 		Title:   title,
 		Section: section,
 		User:    currentUser(c),
@@ -197,6 +197,14 @@ func (s *Server) page(c echo.Context, title, section string) views.Page {
 		Demo:    s.demo,
 		URL:     pageURL(c),
 	}
+	if p.User != nil {
+		n, err := s.db.UnreadMessages(c.Request().Context(), p.User)
+		if err != nil { // the header's count is not worth failing a page for
+			s.log.Error("count unread messages", "user", p.User.ID, "err", err)
+		}
+		p.Unread = n
+	}
+	return p
 }
 
 // pageURL is the canonical path and query of a public page, "" for others.

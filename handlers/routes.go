@@ -43,6 +43,7 @@ func (s *Server) addRoutes(e *echo.Echo) {
 	s.publicGET(e, "/help/:page", s.help, publicPage{deps: onNothing})
 	s.accountRoutes(e)
 	s.basketRoutes(e)
+	s.reviewRoutes(e)
 }
 
 // securityHeaders sets the headers every response carries.
@@ -90,6 +91,13 @@ func (s *Server) home(c echo.Context) error {
 		if props.Quotes, err = s.db.RecentQuotes(ctx, u, 5); err != nil {
 			return err
 		}
+	}
+	if u := currentUser(c); u.Is(store.RoleReviewer) {
+		h, err := s.db.ReviewerHome(ctx, u, 5)
+		if err != nil {
+			return err
+		}
+		props.Reviewer = &h
 	}
 	return render(c, http.StatusOK, views.Home(props))
 }

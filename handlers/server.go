@@ -27,6 +27,10 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// OCIDPrefix prefixes OCDS ocids.
 	OCIDPrefix string
+	// PublicURL is the portal's address as people reach it (no trailing
+	// slash), for absolute links in messages and emails: never taken from
+	// a request's Host header.
+	PublicURL string
 	// LoginBurst and LoginEvery set the per-address throttle on POST /login:
 	// a burst of LoginBurst attempts, then one per LoginEvery (defaults 10, 6s).
 	LoginBurst int

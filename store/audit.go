@@ -61,6 +61,8 @@ type Actor struct {
 	Name   string
 	Role   string
 	OrgID  int64
+	// OrgName is the organisation's name, filled in when events are read.
+	OrgName string
 }
 
 // System reports whether the portal itself acted (the sweeper, the command
@@ -125,6 +127,10 @@ type AuditEvent struct {
 	Comment      string
 	QuoteVersion int // 0 when none
 	Details      Details
+	// Filled in when events are read: the subject's organisation's name and,
+	// for a basket, its quote reference.
+	OrgName string
+	Ref     string
 }
 
 // audit appends e to the audit trail inside tx.
@@ -148,15 +154,21 @@ func audit(ctx context.Context, tx *sql.Tx, e AuditEvent) error {
 // nullID is NULL for 0.
 func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
 
-// auditColumns and scanAudit read audit_events rows.
-const auditColumns = `id, at, coalesce(actor_id, 0), actor_name, actor_role, coalesce(actor_org_id, 0),
-	subject_kind, subject_id, coalesce(org_id, 0), action, from_state, to_state, comment, coalesce(quote_version, 0), details`
+// auditSelect reads audit_events rows (as e) with the names of the actor's
+// and the subject's organisations and, for a basket, its quote reference.
+const auditSelect = `SELECT e.id, e.at, coalesce(e.actor_id, 0), e.actor_name, e.actor_role, coalesce(e.actor_org_id, 0), coalesce(ao.name, ''),
+	e.subject_kind, e.subject_id, coalesce(e.org_id, 0), coalesce(so.name, ''), coalesce(q.ref, ''),
+	e.action, e.from_state, e.to_state, e.comment, coalesce(e.quote_version, 0), e.details
+	FROM audit_events e
+	LEFT JOIN organisations ao ON ao.id = e.actor_org_id
+	LEFT JOIN organisations so ON so.id = e.org_id
+	LEFT JOIN quotes q ON e.subject_kind = 'basket' AND q.basket_id = e.subject_id `
 
 func scanAudit(rows *sql.Rows) (AuditEvent, error) {
 	var e AuditEvent
 	var at, details string
-	err := rows.Scan(&e.ID, &at, &e.Actor.UserID, &e.Actor.Name, &e.Actor.Role, &e.Actor.OrgID,
-		&e.Subject.Kind, &e.Subject.ID, &e.OrgID, &e.Action, &e.From, &e.To, &e.Comment, &e.QuoteVersion, &details)
+	err := rows.Scan(&e.ID, &at, &e.Actor.UserID, &e.Actor.Name, &e.Actor.Role, &e.Actor.OrgID, &e.Actor.OrgName,
+		&e.Subject.Kind, &e.Subject.ID, &e.OrgID, &e.OrgName, &e.Ref, &e.Action, &e.From, &e.To, &e.Comment, &e.QuoteVersion, &details)
 	if err != nil {
 		return e, err
 	}
@@ -169,25 +181,37 @@ func scanAudit(rows *sql.Rows) (AuditEvent, error) {
 	return e, nil
 }
 
-// auditTrail returns a subject's events, oldest first; where (optional)
-// narrows them, e.g. "quote_version IS NOT NULL".
-func auditTrail(ctx context.Context, q querier, s Subject, where string) ([]AuditEvent, error) {
-	query := `SELECT ` + auditColumns + ` FROM audit_events WHERE subject_kind = ? AND subject_id = ?`
-	if where != "" {
-		query += " AND " + where
-	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY id`, s.Kind, s.ID)
+// queryAudit runs auditSelect with a WHERE condition (on e) and the rest of
+// the query (order, limit), calling fn for each event.
+func queryAudit(ctx context.Context, q querier, where, rest string, args []any, fn func(AuditEvent) error) error {
+	rows, err := q.QueryContext(ctx, auditSelect+` WHERE `+where+` `+rest, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []AuditEvent
 	for rows.Next() {
 		e, err := scanAudit(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, e)
+		if err := fn(e); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
+}
+
+// auditTrail returns a subject's events, oldest first; where (optional)
+// narrows them, e.g. "e.quote_version IS NOT NULL".
+func auditTrail(ctx context.Context, q querier, s Subject, where string) ([]AuditEvent, error) {
+	cond := `e.subject_kind = ? AND e.subject_id = ?`
+	if where != "" {
+		cond += " AND " + where
+	}
+	var out []AuditEvent
+	err := queryAudit(ctx, q, cond, `ORDER BY e.id`, []any{s.Kind, s.ID}, func(e AuditEvent) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
 }

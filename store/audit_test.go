@@ -129,12 +129,12 @@ func TestEveryBasketAndQuoteActionWritesOneAuditRow(t *testing.T) {
 	step(t, "submit v2", ActionSubmit, BasketDraft, BasketSubmitted, f.north, func() error { _, _, err := f.db.Submit(ctx, f.north, b.ID); return err })
 	none(t, "a decision without a comment", func() error {
 		return f.db.write(ctx, func(tx *sql.Tx) error {
-			return decide(ctx, tx, f.db.stmts, f.reviewer, b.ID, ActionRequestChanges, " ", 2, f.db.Now())
+			return errOf(decide(ctx, tx, f.db.stmts, f.reviewer, b.ID, ActionRequestChanges, " ", 2, f.db.Now()))
 		})
 	})
 	step(t, "request changes", ActionRequestChanges, BasketSubmitted, BasketChangesRequested, f.reviewer, func() error {
 		return f.db.write(ctx, func(tx *sql.Tx) error {
-			return decide(ctx, tx, f.db.stmts, f.reviewer, b.ID, ActionRequestChanges, "Fewer SIMs", 2, f.db.Now())
+			return errOf(decide(ctx, tx, f.db.stmts, f.reviewer, b.ID, ActionRequestChanges, "Fewer SIMs", 2, f.db.Now()))
 		})
 	})
 	step(t, "the first edit after a request", ActionAddLine, BasketChangesRequested, BasketDraft, f.north, add("iot-sim-1gb", 1))
@@ -146,7 +146,9 @@ func TestEveryBasketAndQuoteActionWritesOneAuditRow(t *testing.T) {
 		t.Errorf("submit v3: got version %v, details %s; want v3 naming superseded v2 in the same row", r.quoteVersion, r.details)
 	}
 	step(t, "approve", ActionApprove, BasketSubmitted, BasketApproved, f.reviewer, func() error {
-		return f.db.write(ctx, func(tx *sql.Tx) error { return approve(ctx, tx, f.db.stmts, f.reviewer, b.ID, 3, f.db.Now()) })
+		return f.db.write(ctx, func(tx *sql.Tx) error {
+			return errOf(approve(ctx, tx, f.db.stmts, f.reviewer, b.ID, "", 3, f.db.Now()))
+		})
 	})
 
 	rejected := f.ready(t, f.north, "To reject")
@@ -155,7 +157,7 @@ func TestEveryBasketAndQuoteActionWritesOneAuditRow(t *testing.T) {
 	}
 	step(t, "reject", ActionReject, BasketSubmitted, BasketRejected, f.reviewer, func() error {
 		return f.db.write(ctx, func(tx *sql.Tx) error {
-			return decide(ctx, tx, f.db.stmts, f.reviewer, rejected.ID, ActionReject, "Not value for money", 0, f.db.Now())
+			return errOf(decide(ctx, tx, f.db.stmts, f.reviewer, rejected.ID, ActionReject, "Not value for money", 0, f.db.Now()))
 		})
 	})
 

@@ -49,6 +49,10 @@ type QuoteRef struct {
 	Status     QuoteStatus
 	IssuedAt   time.Time
 	ValidUntil string // YYYY-MM-DD
+	// Approvals and ApprovalsNeeded count the version's approvals.
+	Approvals, ApprovalsNeeded int
+
+	versionID int64
 }
 
 // ValidUntilDate is the last day the quote is valid, as a UK date.
@@ -83,8 +87,13 @@ type Basket struct {
 	Totals          Totals
 	Quote           *QuoteRef    // the latest version; nil until first submitted
 	Events          []AuditEvent // its audit trail, oldest first
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// DecisionDue is the UK date by the end of which CCS aims to decide on
+	// the version awaiting a decision (zero when none awaits), DecisionDays
+	// the service level it comes from, in UK working days.
+	DecisionDue  time.Time
+	DecisionDays int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // OverBudget reports whether the gross total is more than the budget.
@@ -634,6 +643,9 @@ func (db *DB) Basket(ctx context.Context, u *User, id int64) (Basket, error) {
 		b, err = loadBasket(ctx, tx, u, id)
 		return err
 	})
+	if b.Quote != nil && b.Quote.Status == QuoteSubmitted {
+		b.DecisionDue, b.DecisionDays = db.ReviewSLA.Due(b.Quote.IssuedAt), db.ReviewSLA.WorkingDays
+	}
 	return b, err
 }
 
@@ -719,9 +731,10 @@ func loadLines(ctx context.Context, tx *sql.Tx, basketID, inlifeBP int64) ([]Bas
 func latestQuote(ctx context.Context, tx *sql.Tx, basketID int64) (*QuoteRef, error) {
 	var q QuoteRef
 	var issued string
-	err := tx.QueryRowContext(ctx, `SELECT q.ref, v.version, v.status, v.issued_at, v.valid_until
+	err := tx.QueryRowContext(ctx, `SELECT v.id, q.ref, v.version, v.status, v.issued_at, v.valid_until, v.approvals_needed,
+		(SELECT count(*) FROM quote_approvals a WHERE a.quote_version_id = v.id)
 		FROM quotes q JOIN quote_versions v ON v.quote_id = q.id WHERE q.basket_id = ? ORDER BY v.version DESC LIMIT 1`, basketID).
-		Scan(&q.Ref, &q.Version, &q.Status, &issued, &q.ValidUntil)
+		Scan(&q.versionID, &q.Ref, &q.Version, &q.Status, &issued, &q.ValidUntil, &q.ApprovalsNeeded, &q.Approvals)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {

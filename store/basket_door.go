@@ -152,6 +152,14 @@ func openBasket(ctx context.Context, tx *sql.Tx, st *stmts, u *User, req basketR
 		return op, nil
 	}
 	if op.to, err = b.status.Next(a); err != nil {
+		if a.isDecision() {
+			// Say so when it is because the quote has just expired (maybe
+			// only now, by this very request).
+			if q, qerr := latestQuote(ctx, tx, b.id); qerr == nil && q != nil && q.Status == QuoteExpired {
+				return nil, Errorf(ECONFLICT, "Quote %s version %d was valid until %s and expired without a decision, so it can no longer be decided on. The buyer can submit the basket again for a quote at current prices.",
+					q.Ref, q.Version, FormatDate(q.ValidUntilDate()))
+			}
+		}
 		return nil, err
 	}
 	if a != ActionSubmit && a.needsQuote() {

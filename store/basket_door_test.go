@@ -42,11 +42,11 @@ func TestDoorScopesEachActionToWhoMayTakeIt(t *testing.T) {
 	}
 	decisions := map[string]func(u *User) error{
 		"approve": func(u *User) error {
-			return f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, f.db.stmts, u, b.ID, 0, f.db.Now()) })
+			return f.db.write(f.ctx, func(tx *sql.Tx) error { return errOf(approve(f.ctx, tx, f.db.stmts, u, b.ID, "", 0, f.db.Now())) })
 		},
 		"request changes": func(u *User) error {
 			return f.db.write(f.ctx, func(tx *sql.Tx) error {
-				return decide(f.ctx, tx, f.db.stmts, u, b.ID, ActionRequestChanges, "Why?", 0, f.db.Now())
+				return errOf(decide(f.ctx, tx, f.db.stmts, u, b.ID, ActionRequestChanges, "Why?", 0, f.db.Now()))
 			})
 		},
 	}
@@ -74,7 +74,9 @@ func TestDecisionOnAnotherQuoteVersionIsAConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	approveV := func(v int) error {
-		return f.db.write(f.ctx, func(tx *sql.Tx) error { return approve(f.ctx, tx, f.db.stmts, f.reviewer, b.ID, v, f.db.Now()) })
+		return f.db.write(f.ctx, func(tx *sql.Tx) error {
+			return errOf(approve(f.ctx, tx, f.db.stmts, f.reviewer, b.ID, "", v, f.db.Now()))
+		})
 	}
 	err := approveV(1)
 	wantCode(t, err, ECONFLICT)

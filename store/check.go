@@ -22,7 +22,7 @@ import (
 
 // Finding is one problem that CheckFile found.
 type Finding struct {
-	Check  string // "integrity", "foreign keys", "schema", "quotes"
+	Check  string // "integrity", "foreign keys", "schema", "quotes", "approvals"
 	Detail string
 }
 
@@ -95,6 +95,7 @@ func CheckFile(ctx context.Context, path string) (CheckReport, error) {
 		add("foreign keys", "and %d more", more)
 	}
 	checkQuotes(ctx, conn, &rep, add)
+	checkApprovals(ctx, conn, add)
 	return rep, nil
 }
 

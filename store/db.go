@@ -49,6 +49,8 @@ type DB struct {
 	stats dbStats
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// ReviewSLA is the review service level (DefaultSLA unless configured).
+	ReviewSLA SLA
 }
 
 // Open opens (creating with mode 0600 if needed) and migrates the database at path.
@@ -81,7 +83,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	db := &DB{w: w, path: path, stmts: newStmts(), Now: time.Now}
+	db := &DB{w: w, path: path, stmts: newStmts(), Now: time.Now, ReviewSLA: DefaultSLA}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err

@@ -104,7 +104,7 @@ func loadDemoQuotes(ctx context.Context, tx *sql.Tx, st *stmts) error {
 				return err
 			}
 			at := issued.AddDate(0, 0, 3+i).Add(4 * time.Hour)
-			if err := approve(ctx, tx, st, r, id, 0, at); err != nil {
+			if _, err := approve(ctx, tx, st, r, id, "", 0, at); err != nil {
 				return fmt.Errorf("demo quote %q: %w", d.name, err)
 			}
 		}

@@ -204,6 +204,14 @@ func Percent(part, whole int64) string {
 	return formatTenths((part < 0) != (whole < 0), tenths)
 }
 
+// FormatCount writes a count with thousands separators: 10000 → "10,000".
+func FormatCount(n int) string {
+	if n < 0 {
+		return "-" + groupThousands(uint64(-n))
+	}
+	return groupThousands(uint64(n))
+}
+
 // FormatBP formats basis points as a percentage with one decimal place rounded half-up, e.g. 1250 → "12.5%", 155 → "1.6%" (display only).
 func FormatBP(bp int64) string {
 	tenths := RoundDiv(bp, 10) // symmetric for negative bp

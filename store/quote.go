@@ -21,6 +21,15 @@ const QuoteValidDays = 30
 // different reviewers' approvals: £100,000.
 const TwoApproverGrossPence = 10_000_000
 
+// ApprovalsNeeded is how many different reviewers must approve a quote of
+// the given gross total: two from £100,000.00 (PRODUCT.md §5), else one.
+func ApprovalsNeeded(grossPence int64) int {
+	if grossPence >= TwoApproverGrossPence {
+		return 2
+	}
+	return 1
+}
+
 // QuoteOrg is the buying organisation as recorded on a quote.
 type QuoteOrg struct {
 	Name       string `json:"name"`
@@ -206,6 +215,9 @@ func expireQuotes(ctx context.Context, tx *sql.Tx, st *stmts, now time.Time) (in
 			Details: Details{"quote_status": Change{string(QuoteSubmitted), string(QuoteExpired)}, "valid_until": d.validUntil}}); err != nil {
 			return 0, err
 		}
+		if err := notifyExpired(ctx, tx, d.id, now); err != nil {
+			return 0, err
+		}
 	}
 	return len(dues), nil
 }
@@ -216,9 +228,12 @@ func expireQuotes(ctx context.Context, tx *sql.Tx, st *stmts, now time.Time) (in
 // never make two versions.
 func (db *DB) Submit(ctx context.Context, u *User, basketID int64) (ref QuoteRef, created bool, err error) {
 	err = db.write(ctx, func(tx *sql.Tx) error {
+		now := db.Now()
 		var err error
-		ref, created, err = submit(ctx, tx, db.stmts, u, basketID, db.Now())
-		return err
+		if ref, created, err = submit(ctx, tx, db.stmts, u, basketID, now); err != nil || !created {
+			return err
+		}
+		return notifySubmitted(ctx, tx, u, ref.versionID, db.ReviewSLA.Due(now), now)
 	})
 	return ref, created, err
 }
@@ -303,16 +318,14 @@ func submit(ctx context.Context, tx *sql.Tx, st *stmts, u *User, basketID int64,
 		return QuoteRef{}, false, err
 	}
 	t := full.Totals
-	needed := 1
-	if t.GrossPence >= TwoApproverGrossPence {
-		needed = 2
-	}
+	needed := ApprovalsNeeded(t.GrossPence)
 	validUntil := ValidUntil(now)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO quote_versions (quote_id, version, status, issued_by, issued_at, valid_until, inlife_bp,
+	var versionID int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO quote_versions (quote_id, version, status, issued_by, issued_at, valid_until, inlife_bp,
 		list_total_pence, net_total_pence, vat_pence, gross_total_pence, savings_pence, approvals_needed, snapshot)
-		VALUES (?, ?, 'submitted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, 'submitted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		quoteID, version, u.ID, timestamp(now), validUntil, full.Inlife.Tier.BP,
-		t.ListPence, t.NetPence, t.VATPence, t.GrossPence, t.SavingsPence, needed, string(body)); err != nil {
+		t.ListPence, t.NetPence, t.VATPence, t.GrossPence, t.SavingsPence, needed, string(body)).Scan(&versionID); err != nil {
 		return QuoteRef{}, false, err
 	}
 	details := Details{"quote": refStr, "net_total_pence": t.NetPence, "gross_total_pence": t.GrossPence, "inlife_bp": full.Inlife.Tier.BP,
@@ -324,7 +337,7 @@ func submit(ctx context.Context, tx *sql.Tx, st *stmts, u *User, basketID int64,
 	if err := op.done(ctx, "", details); err != nil {
 		return QuoteRef{}, false, err
 	}
-	return QuoteRef{Ref: refStr, Version: version, Status: QuoteSubmitted, IssuedAt: now, ValidUntil: validUntil}, true, nil
+	return QuoteRef{Ref: refStr, Version: version, Status: QuoteSubmitted, IssuedAt: now, ValidUntil: validUntil, ApprovalsNeeded: needed, versionID: versionID}, true, nil
 }
 
 // nextRef allocates the next reference of the issue year: Q-YYYY-NNNNNN.
@@ -381,6 +394,9 @@ func (db *DB) Withdraw(ctx context.Context, u *User, basketID int64) (QuoteRef, 
 		if err := op.done(ctx, "", Details{"quote": v.ref, "quote_status": Change{string(QuoteSubmitted), string(QuoteWithdrawn)}}); err != nil {
 			return err
 		}
+		if err := notifyWithdrawn(ctx, tx, u, v.id, op.now); err != nil {
+			return err
+		}
 		q, err := latestQuote(ctx, tx, op.b.id)
 		if err == nil {
 			ref = *q
@@ -388,44 +404,6 @@ func (db *DB) Withdraw(ctx context.Context, u *User, basketID int64) (QuoteRef, 
 		return err
 	})
 	return ref, err
-}
-
-// approve records reviewer's approval of a basket's awaiting quote version
-// (quoteVersion, when not 0, must be that version); the last approval
-// needed approves the quote and the basket. A reviewer cannot approve their
-// own organisation's basket, nor the same version twice.
-func approve(ctx context.Context, tx *sql.Tx, st *stmts, reviewer *User, basketID int64, quoteVersion int, now time.Time) error {
-	op, err := openBasket(ctx, tx, st, reviewer, basketRequest{Action: ActionApprove, BasketID: basketID, QuoteVersion: quoteVersion}, now)
-	if err != nil {
-		return err
-	}
-	v := op.awaiting
-	var already bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM quote_approvals WHERE quote_version_id = ? AND reviewer_id = ?)`,
-		v.id, reviewer.ID).Scan(&already); err != nil {
-		return err
-	}
-	if already {
-		return Errorf(ECONFLICT, "You have already approved this quote. A second reviewer must approve it.")
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO quote_approvals (quote_version_id, reviewer_id, at) VALUES (?, ?, ?)`,
-		v.id, reviewer.ID, timestamp(now)); err != nil {
-		return err
-	}
-	var count int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM quote_approvals WHERE quote_version_id = ?`, v.id).Scan(&count); err != nil {
-		return err
-	}
-	details := Details{"quote": v.ref, "approvals": Change{count - 1, count}, "approvals_needed": v.needed}
-	if count < v.needed {
-		op.to = op.from // still awaiting the second approval
-		return op.done(ctx, fmt.Sprintf("Approval %d of %d.", count, v.needed), details)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = 'approved', decided_at = ? WHERE id = ?`, timestamp(now), v.id); err != nil {
-		return err
-	}
-	details["quote_status"] = Change{string(QuoteSubmitted), string(QuoteApproved)}
-	return op.done(ctx, "", details)
 }
 
 // Quote returns one version of a quote, for the buyer's own organisation or
@@ -439,43 +417,52 @@ func (db *DB) Quote(ctx context.Context, u *User, ref string, version int) (Quot
 	}
 	var q QuoteVersion
 	err := db.read(ctx, func(tx *sql.Tx) error {
-		var quoteID int64
-		scope, args := viewScope(u, "q.org_id")
-		err := tx.QueryRowContext(ctx, `SELECT q.id, q.basket_id, b.status, (SELECT max(version) FROM quote_versions WHERE quote_id = q.id)
-			FROM quotes q JOIN baskets b ON b.id = q.basket_id WHERE q.ref = ? AND `+scope, append([]any{ref}, args...)...).
-			Scan(&quoteID, &q.BasketID, &q.BasketStatus, &q.Latest)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENOTFOUND, "There is no such quote.")
-		} else if err != nil {
-			return err
-		}
-		if version == 0 {
-			version = q.Latest
-		}
-		var issued, body string
-		var decided sql.NullString
-		err = tx.QueryRowContext(ctx, `SELECT v.id, v.version, v.status, v.issued_at, u.name, v.valid_until, v.inlife_bp, v.approvals_needed, v.snapshot, v.decided_at
-			FROM quote_versions v JOIN users u ON u.id = v.issued_by WHERE v.quote_id = ? AND v.version = ?`, quoteID, version).
-			Scan(&q.ID, &q.Version, &q.Status, &issued, &q.IssuedBy, &q.ValidUntil, &q.InlifeBP, &q.ApprovalsNeeded, &body, &decided)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENOTFOUND, "Quote %s has no version %d.", ref, version)
-		} else if err != nil {
-			return err
-		}
-		q.Ref = ref
-		q.IssuedAt = parseTimestamp(issued)
-		if decided.Valid {
-			q.DecidedAt = parseTimestamp(decided.String)
-		}
-		if err := json.Unmarshal([]byte(body), &q.QuoteSnapshot); err != nil {
-			return fmt.Errorf("quote %s v%d snapshot: %w", ref, version, err)
-		}
-		if q.Approvals, err = quoteApprovals(ctx, tx, q.ID); err != nil {
-			return err
-		}
-		q.Events, err = auditTrail(ctx, tx, Subject{SubjectBasket, q.BasketID}, "quote_version IS NOT NULL")
+		var err error
+		q, err = loadQuote(ctx, tx, u, ref, version)
 		return err
 	})
+	return q, err
+}
+
+// loadQuote loads version version (0: the latest) of quote ref, if u may
+// see it: the scope is in the query.
+func loadQuote(ctx context.Context, tx *sql.Tx, u *User, ref string, version int) (QuoteVersion, error) {
+	var q QuoteVersion
+	var quoteID int64
+	scope, args := viewScope(u, "q.org_id")
+	err := tx.QueryRowContext(ctx, `SELECT q.id, q.basket_id, b.status, (SELECT max(version) FROM quote_versions WHERE quote_id = q.id)
+		FROM quotes q JOIN baskets b ON b.id = q.basket_id WHERE q.ref = ? AND `+scope, append([]any{ref}, args...)...).
+		Scan(&quoteID, &q.BasketID, &q.BasketStatus, &q.Latest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return q, Errorf(ENOTFOUND, "There is no such quote.")
+	} else if err != nil {
+		return q, err
+	}
+	if version == 0 {
+		version = q.Latest
+	}
+	var issued, body string
+	var decided sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT v.id, v.version, v.status, v.issued_at, u.name, v.valid_until, v.inlife_bp, v.approvals_needed, v.snapshot, v.decided_at
+		FROM quote_versions v JOIN users u ON u.id = v.issued_by WHERE v.quote_id = ? AND v.version = ?`, quoteID, version).
+		Scan(&q.ID, &q.Version, &q.Status, &issued, &q.IssuedBy, &q.ValidUntil, &q.InlifeBP, &q.ApprovalsNeeded, &body, &decided)
+	if errors.Is(err, sql.ErrNoRows) {
+		return q, Errorf(ENOTFOUND, "Quote %s has no version %d.", ref, version)
+	} else if err != nil {
+		return q, err
+	}
+	q.Ref = ref
+	q.IssuedAt = parseTimestamp(issued)
+	if decided.Valid {
+		q.DecidedAt = parseTimestamp(decided.String)
+	}
+	if err := json.Unmarshal([]byte(body), &q.QuoteSnapshot); err != nil {
+		return q, fmt.Errorf("quote %s v%d snapshot: %w", ref, version, err)
+	}
+	if q.Approvals, err = quoteApprovals(ctx, tx, q.ID); err != nil {
+		return q, err
+	}
+	q.Events, err = auditTrail(ctx, tx, Subject{SubjectBasket, q.BasketID}, "e.quote_version IS NOT NULL")
 	return q, err
 }
 
@@ -539,34 +526,6 @@ func (db *DB) RecentQuotes(ctx context.Context, u *User, limit int) ([]QuoteSumm
 		return rows.Err()
 	})
 	return out, err
-}
-
-// decide records a reviewer's request for changes or rejection of a basket's
-// awaiting quote version (quoteVersion, when not 0, must be that version),
-// with the comment both need.
-func decide(ctx context.Context, tx *sql.Tx, st *stmts, reviewer *User, basketID int64, a Action, comment string, quoteVersion int, now time.Time) error {
-	if a != ActionRequestChanges && a != ActionReject {
-		return fmt.Errorf("decide: unexpected action %q", a)
-	}
-	op, err := openBasket(ctx, tx, st, reviewer, basketRequest{Action: a, BasketID: basketID, QuoteVersion: quoteVersion}, now)
-	if err != nil {
-		return err
-	}
-	comment, fe := CommentText.Check(comment)
-	if fe == nil && comment == "" {
-		fe = &FieldError{"comment", "Explain the decision to the buyer"}
-	}
-	if fe != nil {
-		return Invalid(*fe)
-	}
-	status := QuoteChangesRequested
-	if a == ActionReject {
-		status = QuoteRejected
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE quote_versions SET status = ?, decided_at = ? WHERE id = ?`, string(status), timestamp(now), op.awaiting.id); err != nil {
-		return err
-	}
-	return op.done(ctx, comment, Details{"quote": op.awaiting.ref, "quote_status": Change{string(QuoteSubmitted), string(status)}})
 }
 
 // PreviewQuote prices a basket as its quote would be issued now, without

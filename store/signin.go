@@ -268,17 +268,21 @@ func recordFailure(ctx context.Context, tx *sql.Tx, userID int64, device string,
 // at their password — at most once every guessingNoticeEvery, however long
 // the guessing goes on.
 //
-// The portal has no messages yet (the review issue builds /messages and an
-// outbox): until it does, the notice is a security-log row that admins see,
-// and this function is the one place that will also write the message.
+// The holder gets a message (in /messages, and by email when SMTP is
+// configured); the security log records that they were told.
 func notifyAccountGuessed(ctx context.Context, tx *sql.Tx, userID int64, now time.Time) error {
 	var recent bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM security_events WHERE kind = ? AND user_id = ? AND at > ?)`,
 		SecGuessingNotice, userID, now.Add(-guessingNoticeEvery).Unix()).Scan(&recent); err != nil || recent {
 		return err
 	}
-	return recordSecurityEvent(ctx, tx, SecurityEvent{Kind: SecGuessingNotice, UserID: userID,
-		Detail: "the holder is told someone is guessing (at most once a day)"}, now)
+	if err := recordSecurityEvent(ctx, tx, SecurityEvent{Kind: SecGuessingNotice, UserID: userID,
+		Detail: "the holder is told someone is guessing (at most once a day)"}, now); err != nil {
+		return err
+	}
+	_, err := notify(ctx, tx, Notice{At: now, To: Users(userID), Kind: MsgAccountGuessed, Subject: Subject{SubjectUser, userID},
+		Path: "/account/sessions", Title: "Someone has been trying to sign in to your account", Body: GuessingNotice})
+	return err
 }
 
 // GuessingNotice is what the account holder is told when their account is

@@ -127,6 +127,24 @@ func TestDeviceCookiesKeepTheHolderIn(t *testing.T) {
 		if n := countKind(events(t, db, a.reviewer.ID), SecGuessingNotice); n != 2 {
 			t.Fatalf("a lock a day later: %d notices, want 2", n)
 		}
+		// Each notice is a message to the holder, in /messages (and by email).
+		holder := a.reviewer
+		mp, err := db.Messages(context.Background(), &holder, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var told int
+		for _, m := range mp.Messages {
+			if m.Kind == MsgAccountGuessed {
+				told++
+				if m.Body != GuessingNotice || m.Path != "/account/sessions" {
+					t.Errorf("message %+v", m)
+				}
+			}
+		}
+		if told != 2 {
+			t.Fatalf("the holder got %d messages about guessing, want 2 (one a day)", told)
+		}
 	})
 	t.Run("a known browser's own failures lock only that browser", func(t *testing.T) {
 		*now = now.Add(LockFor)

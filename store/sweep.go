@@ -38,6 +38,8 @@ var sweepJobs = []SweepJob{
 	{Name: "expire-quotes", Run: func(ctx context.Context, db *DB, tx *sql.Tx, now time.Time) (int, error) {
 		return expireQuotes(ctx, tx, db.stmts, now)
 	}},
+	{Name: "quote-expiry-reminders", Run: remindExpiringQuotes},
+	{Name: "review-overdue", Run: messageOverdueReviews},
 	// The security log keeps a year (PRODUCT.md §5). Its rows are not
 	// organisation records, so the deletions are counted in the sweeper's
 	// log line and metrics rather than audited row by row.

@@ -142,28 +142,3 @@ func (q CatalogueQuery) SelectedFilters(f store.Facets) []RemovableFilter {
 	}
 	return out
 }
-
-// PageLink is one item of the pagination.
-type PageLink struct {
-	Number  int // 0 for an ellipsis
-	URL     string
-	Current bool
-}
-
-// Pagination returns the page links: first, last, and two either side of
-// the current page, with ellipses between.
-func (q CatalogueQuery) Pagination(current, pages int) []PageLink {
-	var out []PageLink
-	last := 0
-	for n := 1; n <= pages; n++ {
-		if n != 1 && n != pages && (n < current-2 || n > current+2) {
-			continue
-		}
-		if last != 0 && n > last+1 {
-			out = append(out, PageLink{})
-		}
-		out = append(out, PageLink{Number: n, URL: q.WithPage(n).URL(), Current: n == current})
-		last = n
-	}
-	return out
-}

@@ -142,7 +142,7 @@ func TestEventText(t *testing.T) {
 			"term_months": map[string]any{"old": float64(24), "new": float64(12)}}},
 			"Changed Sim: quantity 15 → 12, term 24 months → 12 months: the basket is a draft again"},
 		{store.AuditEvent{Action: store.ActionSubmit, QuoteVersion: 3}, "Submitted for approval (version 3)"},
-		{store.AuditEvent{Action: store.ActionApprove, From: "submitted", To: "submitted", QuoteVersion: 1}, "Approved by one reviewer (version 1)"},
+		{store.AuditEvent{Action: store.ActionApprove, From: "submitted", To: "submitted", QuoteVersion: 1}, "First of two approvals (version 1): a second reviewer must approve it"},
 		{store.AuditEvent{Action: store.ActionExpire, From: "submitted", To: "draft", QuoteVersion: 2}, "Quote expired without a decision (version 2): back to draft"},
 		{store.AuditEvent{Action: "set_password"}, "set password"},
 	}

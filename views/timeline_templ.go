@@ -124,9 +124,9 @@ func Timeline(id, title string, events []store.AuditEvent) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var8 string
-				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(e.Actor.Name)
+				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(ActorName(e.Actor))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/timeline.templ`, Line: 22, Col: 23}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/timeline.templ`, Line: 22, Col: 29}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 				if templ_7745c5c3_Err != nil {
@@ -210,13 +210,16 @@ func EventText(e store.AuditEvent) string {
 		return "Withdrawn" + v
 	case store.ActionApprove:
 		if e.From == e.To {
-			return "Approved by one reviewer" + v
+			return "First of two approvals" + v + ": a second reviewer must approve it"
+		}
+		if detailText(e.Details, "approvals_needed") == "2" {
+			return "Second approval" + v + ": approved"
 		}
 		return "Approved" + v
 	case store.ActionRequestChanges:
-		return "Changes requested" + v
+		return "Changes requested" + v + voided(e)
 	case store.ActionReject:
-		return "Rejected" + v
+		return "Rejected" + v + voided(e)
 	case store.ActionExpire:
 		if e.From == e.To {
 			return "Quote expired without a decision" + v
@@ -224,6 +227,23 @@ func EventText(e store.AuditEvent) string {
 		return "Quote expired without a decision" + v + ": back to draft"
 	}
 	return strings.ReplaceAll(string(e.Action), "_", " ")
+}
+
+// ActorName is a person with their organisation: "Rae Reviewer, Crown
+// Commercial Service".
+func ActorName(a store.Actor) string {
+	if a.OrgName == "" {
+		return a.Name
+	}
+	return a.Name + ", " + a.OrgName
+}
+
+// voided notes that a decision ended a version's approval so far.
+func voided(e store.AuditEvent) string {
+	if detailText(e.Details, "approvals_void") != "" {
+		return ": the approval already given no longer counts"
+	}
+	return ""
 }
 
 // detailText is a detail as text ("" when absent).

@@ -151,3 +151,50 @@ func TestServerSweepsWithoutAnyRequest(t *testing.T) {
 		t.Fatalf("got last event %+v, want the expiry by the portal", last)
 	}
 }
+
+// The sweeper inside the server messages every reviewer once a submitted
+// basket is past the review service level, and reminds the buyer and the
+// reviewers a week before its quote expires, without any page being visited.
+func TestServerSweepsReviewMessages(t *testing.T) {
+	t.Parallel()
+	clock := store.NewManualClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)) // Monday: due by Wednesday
+	p := startPortal(t, withDemo(), withClock(clock))
+	// idle returns once the sweeper has finished a run and waits for the
+	// next: it logs a run's changes before it starts waiting.
+	idle := func() {
+		t.Helper()
+		select {
+		case <-clock.Waits():
+		case <-time.After(time.Minute):
+			t.Fatalf("the sweeper did not finish a run within a minute\n%s", p.stderr)
+		}
+	}
+	idle() // the start-up run
+	submitAsDemoBuyer(t, p.db, "Waiting for review")
+	clock.Set(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)) // Thursday, UK midnight
+	idle()
+	if !strings.Contains(p.stderr.String(), `"job":"review-overdue","changed":1`) {
+		t.Fatalf("no overdue message:\n%s", p.stderr)
+	}
+	clock.Set(time.Date(2026, 3, 25, 0, 0, 0, 0, time.UTC)) // 7 days before its last valid day, 1 April
+	idle()
+	if !strings.Contains(p.stderr.String(), `"job":"quote-expiry-reminders","changed":1`) {
+		t.Fatalf("no reminder:\n%s", p.stderr)
+	}
+	ctx := context.Background()
+	reviewer, err := p.db.UserByEmail(ctx, store.Operator(), "reviewer2@ccs.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp, err := p.db.Messages(ctx, &reviewer, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, m := range mp.Messages {
+		kinds = append(kinds, m.Kind)
+	}
+	if got := strings.Join(kinds, ","); got != store.MsgQuoteExpiring+","+store.MsgReviewOverdue+","+store.MsgReviewRequested {
+		t.Fatalf("the reviewer's messages, newest first: got %s", got)
+	}
+}

@@ -532,14 +532,8 @@ func pdfPageText(t *testing.T, path string, page int) string {
 func TestBasketPagesAreValidHTML(t *testing.T) {
 	p := startPortal(t, withDemo())
 	s := p.signIn(t, "buyer@northshire.example")
-	pages := map[string][]byte{}
-	keep := func(name string, wantCode, code int, body string) {
-		t.Helper()
-		if code != wantCode {
-			t.Fatalf("%s: status %d, want %d", name, code, wantCode)
-		}
-		pages[name] = []byte(body)
-	}
+	pages := htmlPages{}
+	keep := pages.keeper(t)
 	_, loc, _ := s.post("/baskets", url.Values{"name": {"Valid HTML"}})
 	code, body := s.get(loc)
 	keep("empty basket", 200, code, body)

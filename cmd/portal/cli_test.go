@@ -106,6 +106,12 @@ func TestSeedCommand(t *testing.T) {
 	if after := countOfferings(t, path); after != before+200 {
 		t.Errorf("offerings: got %d after seeding, want %d + 200", after, before)
 	}
+	t.Run("baskets awaiting review", func(t *testing.T) {
+		out, errOut, err := runCLI("seed", "-baskets", "30", "-db", path)
+		if err != nil || !strings.Contains(out, "added 30 baskets awaiting review") {
+			t.Fatalf("portal seed -baskets: %q %v\n%s", out, err, errOut)
+		}
+	})
 	t.Run("an empty catalogue cannot be seeded", func(t *testing.T) {
 		_, _, err := runCLI("seed", "-offerings", "5", "-db", filepath.Join(t.TempDir(), "empty.db"))
 		if err == nil || !strings.Contains(err.Error(), "no agreements") {
@@ -169,8 +175,8 @@ func TestBadCommandLines(t *testing.T) {
 		{"bad trusted proxy", []string{"serve", "-db", db, "-trusted-proxies", "10.0.0.1"}, "is not a CIDR range", false},
 		{"no room for the page cache", []string{"serve", "-db", db, "-page-cache-mb", "0"}, "-page-cache-mb must be at least 1", false},
 		{"unknown migrate flag", []string{"migrate", "-nope"}, "flag provided but not defined: -nope", false},
-		{"seed without a count", []string{"seed", "-db", db}, "-offerings N is required", false},
-		{"seed with a negative count", []string{"seed", "-db", db, "-offerings", "-3"}, "-offerings N is required", false},
+		{"seed without a count", []string{"seed", "-db", db}, "give -offerings N or -baskets N", false},
+		{"seed with a negative count", []string{"seed", "-db", db, "-offerings", "-3"}, "give -offerings N or -baskets N", false},
 		{"seed with a word for a count", []string{"seed", "-db", db, "-offerings", "many"}, "invalid value", false},
 		{"backup without a file", []string{"backup", "-db", db}, "-to FILE is required", false},
 		{"migrate with a stray argument", []string{"migrate", "-db", db, "extra"}, `unexpected argument "extra"`, false},

@@ -108,6 +108,13 @@ func TestCheckCommand(t *testing.T) {
 		{"a quote that needs the wrong number of approvals", func(t *testing.T, p string) {
 			tamper(t, p, `DROP TRIGGER quote_versions_immutable`, `UPDATE quote_versions SET approvals_needed = 3 - approvals_needed WHERE id = `+firstQuote)
 		}, 1, regexp.MustCompile(`(?m)^FAIL quotes: .* needs [12] approvals, but a gross of £[\d,.]+ needs [12]$`)},
+		{"an approval count that is not the approvals", func(t *testing.T, p string) {
+			tamper(t, p, `UPDATE quote_versions SET approvals = approvals + 1 WHERE id = `+firstQuote)
+		}, 1, regexp.MustCompile(`(?m)^FAIL approvals: Q-\d{4}-\d{6} v1 counts [1-9] approvals but has \d$`)},
+		{"an approved quote short of its approvals", func(t *testing.T, p string) {
+			tamper(t, p, `DROP TRIGGER quote_approvals_no_delete`, `DELETE FROM quote_approvals WHERE quote_version_id = `+firstQuote,
+				`UPDATE quote_versions SET approvals = 0 WHERE id = `+firstQuote)
+		}, 1, regexp.MustCompile(`(?m)^FAIL approvals: Q-\d{4}-\d{6} v1 is approved with 0 of the [12] approvals it needs$`)},
 		{"a row whose parent is missing", func(t *testing.T, p string) {
 			tamper(t, p, `INSERT INTO basket_lines (basket_id, offering_id, quantity, term_months) VALUES (999999, 1, 1, 12)`)
 		}, 1, regexp.MustCompile(`(?m)^FAIL foreign keys: basket_lines row \d+ refers to a baskets row that does not exist$`)},

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -26,8 +27,10 @@ const usage = `portal — Buy connectivity through CCS agreements
 Usage:
   portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...]
                  [-ocid-prefix ocds-demo01] [-sweep-interval 5m] [-metrics-addr 127.0.0.1:9090] [-page-cache-mb 8]
+                 [-public-url http://127.0.0.1:8080] [-review-sla-days 2] [-bank-holidays FILE]
+                 [-smtp-addr host:port -smtp-from ADDRESS [-smtp-insecure] [-smtp-retry 30s,2m,10m,1h] [-smtp-max-age 72h]]
   portal migrate [-db PATH]
-  portal seed    -offerings N [-db PATH]
+  portal seed    [-offerings N] [-baskets N] [-db PATH]
   portal backup  -to FILE [-db PATH]
   portal check   [-db PATH]
   portal restore -from FILE [-db PATH]
@@ -129,12 +132,13 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dbPath := newFlags("seed", stderr)
 	n := fs.Int("offerings", 0, "number of synthetic offerings to add")
+	baskets := fs.Int("baskets", 0, "number of synthetic baskets awaiting review to add (needs the demo data)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *n <= 0 {
-		fmt.Fprintln(stderr, "portal seed: -offerings N is required and must be more than 0")
+	if *n < 0 || *baskets < 0 || *n == 0 && *baskets == 0 {
+		fmt.Fprintln(stderr, "portal seed: give -offerings N or -baskets N (or both), more than 0")
 		fs.Usage()
 		return flag.ErrHelp
 	}
@@ -143,12 +147,22 @@ func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer db.Close()
-	start := time.Now()
-	added, err := db.SeedOfferings(ctx, *n, *seed)
-	if err != nil {
-		return err
+	if *n > 0 {
+		start := time.Now()
+		added, err := db.SeedOfferings(ctx, *n, *seed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %d offerings in %s\n", added, time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Fprintf(stdout, "added %d offerings in %s\n", added, time.Since(start).Round(time.Millisecond))
+	if *baskets > 0 {
+		start := time.Now()
+		added, err := db.SeedSubmittedBaskets(ctx, *baskets, *seed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %d baskets awaiting review in %s\n", added, time.Since(start).Round(time.Millisecond))
+	}
 	return nil
 }
 
@@ -183,6 +197,12 @@ type serveConfig struct {
 	trusted                  []*net.IPNet
 	sweepInterval            time.Duration
 	pageCacheMB              int
+	// publicURL is the portal's address as people reach it, for links in
+	// messages and emails (never a request's Host header).
+	publicURL string
+	// reviewSLA is the review service level with its calendar.
+	reviewSLA store.SLA
+	mail      mailConfig
 }
 
 func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
@@ -196,18 +216,45 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.DurationVar(&c.sweepInterval, "sweep-interval", store.DefaultSweepInterval, "how often the sweeper runs time-based changes, besides each UK midnight")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics, apart from the public one (off when empty)")
 	fs.IntVar(&c.pageCacheMB, "page-cache-mb", handlers.DefaultPageCacheBytes>>20, "megabytes of public pages the response cache holds")
+	fs.StringVar(&c.publicURL, "public-url", "http://127.0.0.1:8080", "the portal's address as people reach it, for links in messages and emails")
+	slaDays := fs.Int("review-sla-days", store.DefaultReviewWorkingDays, "UK working days within which a submitted basket should be decided")
+	holidays := fs.String("bank-holidays", "", "England-and-Wales bank holidays as GOV.UK's bank-holidays.json (default: the list shipped, 2025-2028)")
+	mailFlags(fs, &c.mail)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
-	if c.pageCacheMB < 1 {
-		fmt.Fprintln(stderr, "portal serve: -page-cache-mb must be at least 1")
+	bad := func(format string, args ...any) (serveConfig, error) {
+		fmt.Fprintf(stderr, "portal serve: "+format+"\n", args...)
 		fs.Usage()
 		return c, flag.ErrHelp
 	}
 	if c.sweepInterval < time.Second {
-		fmt.Fprintf(stderr, "portal serve: -sweep-interval must be at least 1s, like 5m\n")
-		fs.Usage()
-		return c, flag.ErrHelp
+		return bad("-sweep-interval must be at least 1s, like 5m")
+	}
+	if c.pageCacheMB < 1 {
+		return bad("-page-cache-mb must be at least 1")
+	}
+	u, err := url.Parse(c.publicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return bad("-public-url must be an http or https address like https://buy.example.gov.uk, without a query")
+	}
+	c.publicURL = strings.TrimRight(u.String(), "/")
+	if *slaDays < 0 || *slaDays > 30 {
+		return bad("-review-sla-days must be a number of working days from 0 to 30")
+	}
+	c.reviewSLA = store.SLA{WorkingDays: *slaDays, Calendar: store.EnglandAndWales}
+	if *holidays != "" {
+		b, err := os.ReadFile(*holidays)
+		if err != nil {
+			return bad("-bank-holidays: %v", err)
+		}
+		if c.reviewSLA.Calendar, err = store.ParseBankHolidays(b); err != nil {
+			return bad("-bank-holidays %s: %v", *holidays, err)
+		}
+	}
+	c.mail.username, c.mail.password = os.Getenv(envSMTPUsername), os.Getenv(envSMTPPassword)
+	if err := c.mail.check(c.publicURL); err != nil {
+		return bad("%v", err)
 	}
 	c.dbPath = *dbPath
 	for _, p := range strings.Split(*proxies, ",") {
@@ -216,9 +263,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		}
 		_, n, err := net.ParseCIDR(p)
 		if err != nil {
-			fmt.Fprintf(stderr, "portal serve: -trusted-proxies: %q is not a CIDR range like 10.0.0.0/8\n", p)
-			fs.Usage()
-			return c, flag.ErrHelp
+			return bad("-trusted-proxies: %q is not a CIDR range like 10.0.0.0/8", p)
 		}
 		c.trusted = append(c.trusted, n)
 	}
@@ -275,6 +320,13 @@ func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
 	} else {
 		db.Now = clock.Now
 	}
+	if cfg.reviewSLA.Calendar != nil {
+		db.ReviewSLA = cfg.reviewSLA
+	}
+	if until := db.ReviewSLA.Calendar.CoversUntil(); db.Now().AddDate(0, 6, 0).After(until) {
+		logger.Warn("the bank holiday list ends soon: after it, only weekends are left out of review due dates; give a newer GOV.UK list with -bank-holidays",
+			"covers_until", until.Format(time.DateOnly))
+	}
 	password := os.Getenv("PORTAL_DEMO_PASSWORD")
 	if password == "" {
 		password = store.DemoPasswordDefault
@@ -309,13 +361,21 @@ func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
 		pages = handlers.NewPageCache(int64(cfg.pageCacheMB) << 20)
 	}
 	e, err := handlers.New(bgCtx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
-		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, Background: &background, Metrics: metrics, PageCache: pages})
+		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, PublicURL: cfg.publicURL, Background: &background, Metrics: metrics, PageCache: pages})
 	if err != nil {
 		return err
 	}
 	background.Go(func() {
 		db.RunSweeper(bgCtx, store.SweeperConfig{Interval: cfg.sweepInterval, Clock: clock, Log: logger, OnRun: metrics.SweeperRan})
 	})
+	if cfg.mail.enabled() {
+		m, err := newMailer(db, cfg.mail, logger)
+		if err != nil {
+			return err
+		}
+		metrics.RegisterOutbox(db)
+		background.Go(func() { m.run(bgCtx) })
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err

@@ -24,6 +24,9 @@ func TestMain(m *testing.M) {
 	if db := os.Getenv(childEnv); db != "" {
 		os.Exit(serveChild(db))
 	}
+	if args := os.Getenv(childArgsEnv); args != "" {
+		os.Exit(runChild(args))
+	}
 	// The end-to-end tests are about pages, not password hashing: demo
 	// accounts, when the demo data set has them, hash cheaply.
 	store.UseTestPasswordParams()
@@ -124,6 +127,14 @@ func withClock(clock store.Clock) portalOption {
 	return func(_ *serveConfig, h *serveHooks) { h.clock = clock }
 }
 
+// withPublicURL sets -public-url.
+func withPublicURL(u string) portalOption {
+	return func(c *serveConfig, _ *serveHooks) { c.publicURL = u }
+}
+
+// withMail emails messages as -smtp-addr and its friends would set up.
+func withMail(m mailConfig) portalOption { return func(c *serveConfig, _ *serveHooks) { c.mail = m } }
+
 // withPrepare runs fn on the database before the portal listens.
 func withPrepare(fn func(context.Context, *store.DB) error) portalOption {
 	return func(_ *serveConfig, h *serveHooks) { h.prepare = fn }
@@ -137,6 +148,10 @@ func launchPortal(opts ...portalOption) (*testPortal, error) {
 	h := serveHooks{stdout: p.stdout, stderr: p.stderr}
 	for _, o := range opts {
 		o(&cfg, &h)
+	}
+	if err := cfg.mail.check(cfg.publicURL); err != nil {
+		cancel()
+		return nil, err
 	}
 	if cfg.dbPath == "" {
 		dir, err := os.MkdirTemp("", "portal-e2e-")
