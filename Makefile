@@ -6,7 +6,7 @@ DB ?= data/portal.db
 ADDR ?= 127.0.0.1:8080
 BIN := bin/portal
 
-.PHONY: run build generate test lint bench fuzz clean check-generated
+.PHONY: run build generate test lint bench bench-quick fuzz clean check-generated
 
 ## run: start the portal with demo data on $(DB) and print the URL and demo sign-ins
 run: build
@@ -37,10 +37,14 @@ test: check-generated lint
 	tools/fetch-testdeps.sh
 	go test -race -count=1 -timeout 30m ./...
 
-## bench: performance figures (scale data; not part of make test): Go benchmarks, then cmd/loadbench's summary for the README
+## bench: performance figures (scale data; not part of make test): Go benchmarks, then cmd/loadbench (every public page against a bare handler, a 10-minute soak, search, memory) and its summary for the README
 bench: build
 	go test -run '^$$' -bench . -benchtime 1s ./store ./handlers
 	go run ./cmd/loadbench -bin $(BIN)
+
+## bench-quick: cmd/loadbench's measurements in a few minutes (one round each, a 1-minute soak), for development
+bench-quick: build
+	go run ./cmd/loadbench -bin $(BIN) -rounds 1 -duration 2s -soak 1m
 
 ## fuzz: run each fuzz target for 30 s
 fuzz:

@@ -28,8 +28,8 @@ func TestLoginPage(t *testing.T) {
 	if got, _ := d.Find(`form[action="/login"] input[name="_csrf"]`).Attr("value"); got == "" || got == csrf.Value {
 		t.Fatalf("form _csrf = %q, want a token, and the cookie %q to hold it signed", got, csrf.Value)
 	}
-	if got := w.Header().Get("Cache-Control"); got != "no-store" {
-		t.Errorf("GET /login: Cache-Control %q, want no-store (the page is per browser)", got)
+	if got := w.Header().Get("Cache-Control"); got != "private, no-store" {
+		t.Errorf("GET /login: Cache-Control %q, want private, no-store (the page is per browser, and sets a cookie)", got)
 	}
 	if got, _ := d.Find(`form[action="/login"] input[name="next"]`).Attr("value"); got != "/admin/users" {
 		t.Fatalf("form next = %q, want /admin/users", got)

@@ -127,10 +127,19 @@ func (s *Server) addableOfferings(c echo.Context, b store.Basket) ([]store.Offer
 			ids = append(ids, a.ID)
 		}
 	}
+	// Count first (from the schedule index): on a large catalogue there
+	// are too many to list, and none are read.
+	total := 0
+	for _, id := range ids {
+		sch, err := s.db.AgreementSchedule(ctx, id, 0)
+		if total += sch.Total; err != nil || total > maxAddChoices {
+			return nil, err
+		}
+	}
 	var out []store.Offering
 	for _, id := range ids {
-		os, total, err := s.db.AgreementOfferingsUpTo(ctx, id, maxAddChoices)
-		if err != nil || len(out)+total > maxAddChoices {
+		os, _, err := s.db.AgreementOfferingsUpTo(ctx, id, maxAddChoices)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, os...)

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,8 +21,8 @@ func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams
 	var errs []store.FieldError
 	q := views.CatalogueQuery{
 		Q:               store.CleanSearch(v.Get("q")),
-		Categories:      nonEmpty(v["category"]),
-		Suppliers:       nonEmpty(v["supplier"]),
+		Categories:      filterValues(v["category"]),
+		Suppliers:       filterValues(v["supplier"]),
 		Trial:           v.Get("trial"),
 		MaxMonthlyInput: v.Get("max_monthly"),
 		Sort:            v.Get("sort"),
@@ -46,7 +48,9 @@ func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams
 		if err != nil {
 			errs = append(errs, store.FieldError{Field: "max_monthly", Message: "Maximum monthly price must be an amount in pounds, like 25 or 12.50"})
 		} else {
-			q.MaxMonthly, p.MaxMonthly = in, pence
+			// In one form however it was typed ("£1,250.5" is "1250.50").
+			q.MaxMonthly, p.MaxMonthly = poundsInput(pence), pence
+			q.MaxMonthlyInput = q.MaxMonthly
 		}
 	}
 	switch q.Sort {
@@ -69,31 +73,42 @@ func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams
 	return q, p, errs
 }
 
-func nonEmpty(in []string) []string {
+// filterValues are a repeatable filter's values: trimmed, without empty
+// ones or repeats, at most 50, in sorted order (the order they were given in
+// makes no difference to the results, and so none to the URL).
+func filterValues(in []string) []string {
 	var out []string
 	for _, s := range in {
 		if s = strings.TrimSpace(s); s != "" && len(out) < 50 {
 			out = append(out, s)
 		}
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// poundsInput writes pence as a form field would take it: "25", "12.50".
+func poundsInput(pence int64) string {
+	s := strconv.FormatInt(pence/100, 10)
+	if p := pence % 100; p != 0 {
+		s += fmt.Sprintf(".%02d", p)
+	}
+	return s
+}
+
+// canonicalCatalogue is the catalogue's canonical query: what parsing
+// understood, in one order, or not ok when the query has errors (a 400 page).
+func canonicalCatalogue(v url.Values) (string, bool) {
+	q, _, errs := parseCatalogueQuery(v)
+	if len(errs) > 0 {
+		return "", false
+	}
+	return q.Values().Encode(), true
 }
 
 func (s *Server) catalogue(c echo.Context) error {
-	ctx := c.Request().Context()
-	anonymous := currentUser(c) == nil
-	version, err := s.db.CatalogueVersion(ctx)
-	if err != nil {
-		return err
-	}
-	key := c.Request().URL.RawQuery
-	if anonymous {
-		if e, ok := s.pages.get(version, "/offerings?"+key); ok {
-			return writeHTML(c, e.status, e.body, e.gzip)
-		}
-	}
 	q, params, errs := parseCatalogueQuery(c.QueryParams())
-	res, err := s.db.SearchOfferings(ctx, params)
+	res, err := s.db.SearchOfferings(c.Request().Context(), params)
 	if err != nil {
 		return err
 	}
@@ -104,7 +119,7 @@ func (s *Server) catalogue(c echo.Context) error {
 		props.ShowOwn = true
 		// A failed tier lookup fails the page: a 0 bp price labelled
 		// "Your price" would be wrong money on screen.
-		if props.InlifeByAgreement, err = s.db.InlifeBPs(ctx, u); err != nil {
+		if props.InlifeByAgreement, err = s.db.InlifeBPs(c.Request().Context(), u); err != nil {
 			return err
 		}
 	}
@@ -112,15 +127,7 @@ func (s *Server) catalogue(c echo.Context) error {
 	if len(errs) > 0 {
 		status = http.StatusBadRequest
 	}
-	body, err := renderBytes(c, views.Catalogue(props))
-	if err != nil {
-		return err
-	}
-	if anonymous {
-		e := s.pages.put(version, "/offerings?"+key, status, body)
-		return writeHTML(c, status, body, e.gzip)
-	}
-	return writeHTML(c, status, body, nil)
+	return render(c, status, views.Catalogue(props))
 }
 
 func (s *Server) catalogueCSV(c echo.Context) error {

@@ -120,7 +120,7 @@ func (s *Server) signinToken(r *http.Request) string {
 
 // setSigninToken sends the sign-in form's cookie (re-signed, so an open
 // sign-in page keeps working for signinCSRFMaxAge from its last load). The
-// page is then no-store: it is per browser.
+// page is then private, no-store: it is per browser, and sets a cookie.
 func (s *Server) setSigninToken(c echo.Context, tok string) error {
 	r := c.Request()
 	name := s.signinCSRFName(r)
@@ -130,7 +130,7 @@ func (s *Server) setSigninToken(c echo.Context, tok string) error {
 	}
 	http.SetCookie(c.Response(), &http.Cookie{Name: name, Value: signed, Path: "/login",
 		MaxAge: int(signinCSRFMaxAge / time.Second), HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.isHTTPS(r)})
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	c.Response().Header().Set(echo.HeaderCacheControl, cacheControlPrivate)
 	return nil
 }
 

@@ -97,7 +97,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxSession, sess)
 		// Signed-in pages are private: no browser or proxy keeps a copy
 		// that the back button could show after sign-out.
-		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		c.Response().Header().Set(echo.HeaderCacheControl, cacheControlPrivate)
 		if s.sessions.Stale(sess) {
 			if err := sess.Save(r, c.Response()); err != nil {
 				return err

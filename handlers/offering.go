@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -46,7 +47,7 @@ func (s *Server) agreement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	offerings, total, err := s.db.AgreementOfferingsUpTo(ctx, a.ID, maxSchedule)
+	schedule, err := s.db.AgreementSchedule(ctx, a.ID, maxSchedule)
 	if err != nil {
 		return err
 	}
@@ -54,8 +55,7 @@ func (s *Server) agreement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Offerings: offerings, Total: total,
-		TrialStats: stats}))
+	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Schedule: schedule, TrialStats: stats}))
 }
 
 // maxSchedule is the most offerings the agreement page lists in its
@@ -65,44 +65,74 @@ const maxSchedule = 200
 // maxCompare is the most offerings the compare page shows side by side.
 const maxCompare = 4
 
-func (s *Server) compare(c echo.Context) error {
-	q := c.QueryParams()
-	var ids []string
-	for _, id := range q["id"] {
-		if id = strings.TrimSpace(id); id != "" && !slices.Contains(ids, id) {
-			ids = append(ids, id)
+// compareQuery is the compare page's URL parameters, parsed.
+type compareQuery struct {
+	IDs           []string // offering slugs in column order, without repeats
+	Quantity      int
+	QuantityInput string // as typed, for the form
+	Term          int    // 0: each offering's default term
+}
+
+// parseCompareQuery reads the compare page's parameters. More than
+// maxCompare offerings is an error of its own (400 with no form); with
+// fewer than two offerings there is no quantity or term form to point an
+// error at, so they are not checked.
+func parseCompareQuery(v url.Values) (q compareQuery, errs []store.FieldError, tooMany bool) {
+	for _, id := range v["id"] {
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(q.IDs, id) {
+			q.IDs = append(q.IDs, id)
 		}
 	}
-	if len(ids) > maxCompare {
-		return echo.NewHTTPError(http.StatusBadRequest, "You can compare up to 4 offerings at a time. Remove some and try again.")
+	if len(q.IDs) > maxCompare {
+		return q, nil, true
 	}
-	page := s.page(c, "Compare offerings", "offerings")
-	props := views.CompareProps{Page: page, IDs: ids, Quantity: 1, QuantityInput: q.Get("qty")}
-	if props.QuantityInput == "" {
-		props.QuantityInput = "1"
+	q.Quantity, q.QuantityInput = 1, v.Get("qty")
+	if q.QuantityInput == "" {
+		q.QuantityInput = "1"
 	}
-	// With fewer than two offerings there is no quantity or term form to
-	// point an error at, so they are not checked.
-	compared := len(ids) >= 2
-	if n, fe := store.QuantityCount.For("qty").Check(props.QuantityInput); fe != nil {
+	compared := len(q.IDs) >= 2
+	if n, fe := store.QuantityCount.For("qty").Check(q.QuantityInput); fe != nil {
 		if compared {
-			props.Page.Errors = append(props.Page.Errors, *fe)
+			errs = append(errs, *fe)
 		}
 	} else {
-		props.Quantity = int(n)
+		q.Quantity = int(n)
 	}
-	if t := q.Get("term"); t != "" {
+	if t := v.Get("term"); t != "" {
 		term := store.Count{Field: "term", Label: "Contract term", Min: 1, Max: store.MaxTermMonths, Example: "24",
 			Range: "Contract term must be a number of months from 1 to 120"}
 		if n, fe := term.Check(t); fe != nil {
 			if compared {
-				props.Page.Errors = append(props.Page.Errors, *fe)
+				errs = append(errs, *fe)
 			}
 		} else {
-			props.Term = int(n)
+			q.Term = int(n)
 		}
 	}
-	offerings, err := s.db.OfferingsBySlug(c.Request().Context(), ids)
+	return q, errs, false
+}
+
+// canonicalCompare is the compare page's canonical query: the offerings in
+// the order chosen (they are the columns), then the quantity and term as
+// numbers; not ok when the page would be an error.
+func canonicalCompare(v url.Values) (string, bool) {
+	q, errs, tooMany := parseCompareQuery(v)
+	if tooMany || len(errs) > 0 {
+		return "", false
+	}
+	u := views.CompareURL(q.IDs, q.Quantity, q.Term)
+	return strings.TrimPrefix(strings.TrimPrefix(u, "/compare"), "?"), true
+}
+
+func (s *Server) compare(c echo.Context) error {
+	q, errs, tooMany := parseCompareQuery(c.QueryParams())
+	if tooMany {
+		return echo.NewHTTPError(http.StatusBadRequest, "You can compare up to 4 offerings at a time. Remove some and try again.")
+	}
+	page := s.page(c, "Compare offerings", "offerings")
+	page.Errors = errs
+	props := views.CompareProps{Page: page, IDs: q.IDs, Quantity: q.Quantity, QuantityInput: q.QuantityInput, Term: q.Term}
+	offerings, err := s.db.OfferingsBySlug(c.Request().Context(), q.IDs)
 	if err != nil {
 		return err
 	}

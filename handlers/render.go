@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
-	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -52,17 +52,26 @@ func gzipBytes(b []byte) []byte {
 	return bytes.Clone(buf.Bytes())
 }
 
-// gunzipBytes is the body of a page cached only compressed.
-func gunzipBytes(gz []byte) ([]byte, error) {
-	r, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(r)
-}
-
+// acceptsGzip reports whether the client takes gzip: it is listed in
+// Accept-Encoding (or "*" is) without q=0.
 func acceptsGzip(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
+	for _, line := range r.Header["Accept-Encoding"] {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ",")
+			coding, params, _ := strings.Cut(part, ";")
+			coding = strings.TrimSpace(coding)
+			if !strings.EqualFold(coding, "gzip") && coding != "*" {
+				continue
+			}
+			q := strings.ReplaceAll(params, " ", "")
+			if strings.HasPrefix(q, "q=0") && strings.Trim(q[3:], ".0") == "" {
+				continue // q=0, q=0.0, …: not acceptable
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // render writes a templ component as an HTML page with the given status.
@@ -71,30 +80,31 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	if err != nil {
 		return err
 	}
-	return writeHTML(c, status, b, nil)
+	return writeHTML(c, status, b)
 }
 
 // writeHTML writes a rendered page, compressed when the client accepts it
-// and the body is over gzipMinSize; gz may hold the already-compressed body,
-// and then body may be nil (a page cached compressed only).
-func writeHTML(c echo.Context, status int, body, gz []byte) error {
+// and the body is over gzipMinSize, with its length. A page being rendered
+// to fill the response cache is handed to the cache instead, which stores
+// and sends it (pagecache.go). Pages not from the cache that have no
+// caching rule yet (a signed-in page has private, no-store) are not stored
+// anywhere: they are error pages and the like.
+func writeHTML(c echo.Context, status int, body []byte) error {
+	if f, ok := c.Get(ctxFill).(*pageFill); ok {
+		f.done, f.status, f.body = true, status, body
+		return nil
+	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	compress := acceptsGzip(c.Request())
-	if body == nil && gz != nil && !compress {
-		var err error
-		if body, err = gunzipBytes(gz); err != nil {
-			return err
-		}
+	h.Set(echo.HeaderVary, varyPage)
+	if h.Get(echo.HeaderCacheControl) == "" {
+		h.Set(echo.HeaderCacheControl, cacheControlNone)
 	}
-	if compress && (len(body) > gzipMinSize || body == nil && gz != nil) {
-		if gz == nil {
-			gz = gzipBytes(body)
-		}
+	if len(body) > gzipMinSize && acceptsGzip(c.Request()) {
 		h.Set(echo.HeaderContentEncoding, "gzip")
-		body = gz
+		body = gzipBytes(body)
 	}
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
 	c.Response().WriteHeader(status)
 	_, err := c.Response().Write(body)
 	return err
@@ -185,6 +195,7 @@ func (s *Server) page(c echo.Context, title, section string) views.Page {
 		CSRF:    csrfToken(c),
 		Flash:   popFlash(c),
 		Demo:    s.demo,
+		URL:     pageURL(c),
 	}
 	if p.User != nil {
 		n, err := s.db.UnreadMessages(c.Request().Context(), p.User)
@@ -194,4 +205,10 @@ func (s *Server) page(c echo.Context, title, section string) views.Page {
 		p.Unread = n
 	}
 	return p
+}
+
+// pageURL is the canonical path and query of a public page, "" for others.
+func pageURL(c echo.Context) string {
+	u, _ := c.Get(ctxPageURL).(string)
+	return u
 }

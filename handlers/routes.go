@@ -21,18 +21,26 @@ func (s *Server) addRoutes(e *echo.Echo) {
 		reqLog(c).Error("panic", "err", err, "stack", string(stack))
 		return err
 	}}))
+	// Cached pages are answered here, before the body or the session is
+	// looked at (requests with a session cookie go on).
+	e.Use(s.responseCache)
 	e.Use(readBody) // before the CSRF check, which reads _csrf from the body it parses
 	e.Use(s.loadSession, s.rejectCrossSite, s.csrf)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/static/*", serveStatic)
-	e.GET("/", s.home)
-	e.GET("/offerings", s.catalogue)
 	e.GET("/offerings.csv", s.catalogueCSV)
-	e.GET("/offerings/:slug", s.offering)
-	e.GET("/compare", s.compare)
-	e.GET("/agreements/:slug", s.agreement)
-	e.GET("/help/:page", s.help)
+	// Public pages, served through the response cache to visitors. Each
+	// names the data it shows; pages that take parameters name the
+	// function that puts them in canonical form (public.go).
+	s.publicGET(e, "/", s.home, publicPage{deps: onCatalogue})
+	s.publicGET(e, "/offerings", s.catalogue, publicPage{deps: onCatalogue, query: canonicalCatalogue})
+	s.publicGET(e, "/offerings/:slug", s.offering, publicPage{deps: onCatalogue})
+	s.publicGET(e, "/compare", s.compare, publicPage{deps: onCatalogue, query: canonicalCompare})
+	// The trials issue adds store.DataTrials (and approvals, if shown) when
+	// this page shows trial numbers.
+	s.publicGET(e, "/agreements/:slug", s.agreement, publicPage{deps: onAgreement})
+	s.publicGET(e, "/help/:page", s.help, publicPage{deps: onNothing})
 	s.accountRoutes(e)
 	s.basketRoutes(e)
 	s.reviewRoutes(e)

@@ -289,8 +289,8 @@ func TestSignedInPagesAreNotStored(t *testing.T) {
 	buyer := env.client()
 	buyer.signIn("buyer")
 	for _, path := range []string{"/baskets", "/offerings", "/"} {
-		if got := buyer.do("GET", path, nil).Header().Get("Cache-Control"); got != "no-store" {
-			t.Errorf("signed-in %s: Cache-Control %q, want no-store", path, got)
+		if got := buyer.do("GET", path, nil).Header().Get("Cache-Control"); got != "private, no-store" {
+			t.Errorf("signed-in %s: Cache-Control %q, want private, no-store", path, got)
 		}
 	}
 }

@@ -35,13 +35,21 @@ type Config struct {
 	// a burst of LoginBurst attempts, then one per LoginEvery (defaults 10, 6s).
 	LoginBurst int
 	LoginEvery time.Duration
+	// PageCache is the response cache for anonymous pages (nil: a new one
+	// of DefaultPageCacheBytes). Its counters are in Metrics.
+	PageCache *PageCache
+	// VersionCheckEvery is how often the data versions are read from the
+	// database, to notice other processes' writes (default 1s). The
+	// server's own writes are noticed at once.
+	VersionCheckEvery time.Duration
 	// Metrics is the registry the server reports to (NewMetrics); nil makes
 	// one that nobody reads.
 	Metrics *Metrics
 	// Background counts the server's background goroutines (session
-	// maintenance). They start from the context given to New and return
-	// once it is done; wait on Background before closing the database.
-	// When nil, they are not counted (but still stop with the context).
+	// maintenance, the data versions watch). They start from the context
+	// given to New and return once it is done; wait on Background before
+	// closing the database. When nil, they are not counted (but still stop
+	// with the context).
 	Background *sync.WaitGroup
 }
 
@@ -50,8 +58,10 @@ type Server struct {
 	db    *store.DB
 	log   *slog.Logger
 	cfg   Config
-	pages *pageCache
-	demo  bool
+	pages *PageCache
+	// public are the routes served through pages, by route path.
+	public map[string]*publicPage
+	demo   bool
 	// sessions and loginLimit belong to accounts (middleware.go).
 	sessions   *store.SessionStore
 	loginLimit *ipLimiter
@@ -75,10 +85,18 @@ func newServer(ctx context.Context, cfg Config) (*Server, *echo.Echo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.PageCache == nil {
+		cfg.PageCache = NewPageCache(DefaultPageCacheBytes)
+	}
+	if cfg.VersionCheckEvery <= 0 {
+		cfg.VersionCheckEvery = time.Second
+	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(cfg.DB)
 	}
-	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: newPageCache(), demo: demo, metrics: cfg.Metrics, routes: map[string]bool{}}
+	s := &Server{db: cfg.DB, log: cfg.Logger, cfg: cfg, pages: cfg.PageCache, public: map[string]*publicPage{}, demo: demo,
+		metrics: cfg.Metrics, routes: map[string]bool{}}
+	cfg.Metrics.Register(cfg.PageCache.collectors()...)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -94,6 +112,7 @@ func newServer(ctx context.Context, cfg Config) (*Server, *echo.Echo, error) {
 	for _, r := range e.Routes() {
 		s.routes[r.Path] = true
 	}
+	s.background(func() { cfg.DB.WatchVersions(ctx, cfg.VersionCheckEvery) })
 	return s, e, nil
 }
 

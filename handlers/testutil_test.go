@@ -48,6 +48,13 @@ func newTestServer(t testing.TB) (*echo.Echo, *store.DB) {
 // also returns the server's log.
 func newTestServerWith(t testing.TB, configure ...func(*Config)) (*echo.Echo, *store.DB, *testLog) {
 	t.Helper()
+	_, e, db, logs := newTestServerFull(t, configure...)
+	return e, db, logs
+}
+
+// newTestServerFull is newTestServerWith that also returns the Server.
+func newTestServerFull(t testing.TB, configure ...func(*Config)) (*Server, *echo.Echo, *store.DB, *testLog) {
+	t.Helper()
 	store.UseTestPasswordParams() // demo accounts, if any, hash cheaply
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
@@ -69,11 +76,11 @@ func newTestServerWith(t testing.TB, configure ...func(*Config)) (*echo.Echo, *s
 	cfg.Background = &background
 	sctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(func() { cancel(); background.Wait() })
-	e, err := New(sctx, cfg)
+	s, e, err := newServer(sctx, cfg)
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}
-	return e, db, logs
+	return s, e, db, logs
 }
 
 // get serves one GET request; headers are name, value pairs.

@@ -96,3 +96,51 @@ func (s *stmt) rows(ctx context.Context, tx *sql.Tx, args ...any) (*sql.Rows, er
 	}
 	return tx.QueryContext(ctx, s.query, args...)
 }
+
+// readStmt returns query prepared on the reader pool, preparing it the first
+// time. database/sql then prepares it once per connection and keeps it, so
+// the hot read queries of public pages are parsed once, not on every call
+// (parsing is most of a small query's cost). For queries with a fixed text.
+func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := db.rstmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.r.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.rstmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// readRow runs a one-row query through readStmt, in tx when it is not nil.
+func (db *DB) readRow(ctx context.Context, tx *sql.Tx, query string, args ...any) scanner {
+	st, err := db.readStmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	if tx != nil {
+		st = tx.StmtContext(ctx, st)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// readRows runs a query through readStmt, in tx when it is not nil.
+func (db *DB) readRows(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.readStmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if tx != nil {
+		st = tx.StmtContext(ctx, st)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// errRow is a row that could not be queried.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }

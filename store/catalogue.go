@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -188,9 +189,16 @@ func scanOffering(row scanner) (Offering, error) {
 	return o, nil
 }
 
+// offeringBySlug is the query of the offering page and compare columns.
+const offeringBySlug = "SELECT " + offeringColumns + offeringFrom + " WHERE o.slug = ?"
+
 // Offering returns the offering with the given slug, active or withdrawn.
 func (db *DB) Offering(ctx context.Context, slug string) (Offering, error) {
-	return findOffering(ctx, db.r, "o.slug = ?", slug)
+	o, err := scanOffering(db.readRow(ctx, nil, offeringBySlug, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, Errorf(ENOTFOUND, "There is no such offering")
+	}
+	return o, err
 }
 
 type querier interface {
@@ -212,11 +220,10 @@ func (db *DB) OfferingsBySlug(ctx context.Context, slugs []string) ([]Offering, 
 	out := make([]Offering, 0, len(slugs))
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		for _, s := range slugs {
-			o, err := findOffering(ctx, tx, "o.slug = ?", s)
-			if err != nil {
-				if ErrorCode(err) == ENOTFOUND {
-					return Errorf(ENOTFOUND, "There is no offering called %q", s)
-				}
+			o, err := scanOffering(db.readRow(ctx, tx, offeringBySlug, s))
+			if errors.Is(err, sql.ErrNoRows) {
+				return Errorf(ENOTFOUND, "There is no offering called %q", s)
+			} else if err != nil {
 				return err
 			}
 			out = append(out, o)
@@ -228,7 +235,7 @@ func (db *DB) OfferingsBySlug(ctx context.Context, slugs []string) ([]Offering, 
 
 // PriceHistory returns the offering's prices, newest first.
 func (db *DB) PriceHistory(ctx context.Context, offeringID int64) ([]PriceChange, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT changed_at, monthly_pence, one_off_pence, mou_discount_bp
+	rows, err := db.readRows(ctx, nil, `SELECT changed_at, monthly_pence, one_off_pence, mou_discount_bp
 		FROM offering_prices WHERE offering_id = ? ORDER BY id DESC`, offeringID)
 	if err != nil {
 		return nil, err
@@ -284,25 +291,60 @@ func loadTiers(ctx context.Context, q querier, a *Agreement) error {
 
 // Agreement returns the agreement with the given slug, with its tiers.
 func (db *DB) Agreement(ctx context.Context, slug string) (Agreement, error) {
-	var a Agreement
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		var err error
-		a, err = scanAgreement(tx.QueryRowContext(ctx, "SELECT "+agreementColumns+" WHERE a.slug = ?", slug))
-		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENOTFOUND, "There is no such agreement")
-		}
-		if err != nil {
-			return err
-		}
-		return loadTiers(ctx, tx, &a)
-	})
-	return a, err
+	refs, err := db.catalogueRefs(ctx)
+	if err != nil {
+		return Agreement{}, err
+	}
+	i, ok := refs.bySlug[slug]
+	if !ok {
+		return Agreement{}, Errorf(ENOTFOUND, "There is no such agreement")
+	}
+	return refs.agreements[i].clone(), nil
 }
 
 // Agreements returns every agreement, with tiers, by title.
 func (db *DB) Agreements(ctx context.Context) ([]Agreement, error) {
-	var out []Agreement
+	refs, err := db.catalogueRefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Agreement, len(refs.agreements))
+	for i, a := range refs.agreements {
+		out[i] = a.clone()
+	}
+	return out, nil
+}
+
+// clone copies the agreement's slices, so that callers never share them
+// with the cached copy.
+func (a Agreement) clone() Agreement {
+	a.Tiers = slices.Clone(a.Tiers)
+	a.SocialValue = slices.Clone(a.SocialValue)
+	return a
+}
+
+// refs are the catalogue's agreements and categories: few, read on most
+// pages, and changed only with the catalogue, so they are read once per
+// catalogue version.
+type refs struct {
+	version    int64
+	agreements []Agreement // by title
+	bySlug     map[string]int
+	categories []Category // in display order
+}
+
+// catalogueRefs returns the agreements and categories for the catalogue
+// version this process knows (or a newer one).
+func (db *DB) catalogueRefs(ctx context.Context) (*refs, error) {
+	v := db.Versions()[DataCatalogue]
+	if r := db.refs.Load(); r != nil && r.version >= v {
+		return r, nil
+	}
+	r := &refs{bySlug: map[string]int{}}
 	err := db.read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&r.version); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, "SELECT "+agreementColumns+" ORDER BY a.title")
 		if err != nil {
 			return err
@@ -313,19 +355,33 @@ func (db *DB) Agreements(ctx context.Context) ([]Agreement, error) {
 			if err != nil {
 				return err
 			}
-			out = append(out, a)
+			r.bySlug[a.Slug] = len(r.agreements)
+			r.agreements = append(r.agreements, a)
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for i := range out {
-			if err := loadTiers(ctx, tx, &out[i]); err != nil {
+		for i := range r.agreements {
+			if err := loadTiers(ctx, tx, &r.agreements[i]); err != nil {
 				return err
 			}
 		}
-		return nil
+		r.categories, err = categories(ctx, tx)
+		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// Keep the newest of concurrent loads.
+	for {
+		old := db.refs.Load()
+		if old != nil && old.version >= r.version {
+			return old, nil
+		}
+		if db.refs.CompareAndSwap(old, r) {
+			return r, nil
+		}
+	}
 }
 
 // AgreementOfferings returns the active offerings sold under an agreement, by category then name.
@@ -336,42 +392,206 @@ func (db *DB) AgreementOfferings(ctx context.Context, agreementID int64) ([]Offe
 
 // AgreementOfferingsUpTo returns at most limit (negative: all) of the active
 // offerings sold under an agreement, by category then name, and how many
-// there are in all, so pages stay small on a large catalogue.
+// there are in all, so pages stay small on a large catalogue. The ids come
+// in order from the schedule index, category by category, and only those
+// offerings are then read whole.
 func (db *DB) AgreementOfferingsUpTo(ctx context.Context, agreementID int64, limit int) ([]Offering, int, error) {
 	var total int
 	var out []Offering
 	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM offerings WHERE agreement_id = ? AND active = 1", agreementID).Scan(&total); err != nil {
+		cats, err := db.scheduleCategories(ctx, tx, agreementID)
+		if err != nil {
 			return err
 		}
-		var err error
-		out, err = agreementOfferings(ctx, tx, agreementID, limit)
+		var ids []int64
+		for _, c := range cats {
+			total += c.Count
+			if limit >= 0 && len(ids) >= limit {
+				continue
+			}
+			n := c.Count
+			if limit >= 0 {
+				n = min(n, limit-len(ids))
+			}
+			more, err := scanIDs(db.readRows(ctx, tx, scheduleIDsQuery, agreementID, c.Category.ID, n))
+			if err != nil {
+				return err
+			}
+			ids = append(ids, more...)
+		}
+		out, err = offeringsByID(ctx, tx, ids)
 		return err
 	})
 	return out, total, err
 }
 
-func agreementOfferings(ctx context.Context, q querier, agreementID int64, limit int) ([]Offering, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+offeringColumns+offeringFrom+
-		" WHERE o.agreement_id = ? AND o.active = 1 ORDER BY c.position, c.name, o.name LIMIT ?", agreementID, limit)
+// scanIDs reads a query's single integer column (a query result passed
+// straight in) and closes the rows.
+func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Offering
+	var ids []int64
 	for rows.Next() {
-		o, err := scanOffering(rows)
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// offeringsByID loads the offerings with the given ids, in that order.
+func offeringsByID(ctx context.Context, q querier, ids []int64) ([]Offering, error) {
+	out := make([]Offering, len(ids))
+	at := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	// Chunks stay under SQLite's parameter limit.
+	for start := 0; start < len(ids); start += 5000 {
+		chunk := ids[start:min(start+5000, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := q.QueryContext(ctx, "SELECT "+offeringColumns+offeringFrom+
+			" WHERE o.id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, o)
+		for rows.Next() {
+			o, err := scanOffering(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[at[o.ID]] = o
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ScheduleEntry is one offering in an agreement's discount schedule.
+type ScheduleEntry struct {
+	Slug, Name   string
+	MonthlyPence int64
+	MouBP        int64
+}
+
+// ScheduleCategory is one category of an agreement's discount schedule:
+// how many active offerings it has, the range of their MoU discounts, and
+// the first of them by name.
+type ScheduleCategory struct {
+	Category     Category
+	Count        int
+	MinBP, MaxBP int64
+	Offerings    []ScheduleEntry
+}
+
+// Schedule is an agreement's discount schedule: its categories in display
+// order (those with active offerings), and how many offerings it has in all
+// and how many of them are listed.
+type Schedule struct {
+	Categories []ScheduleCategory
+	Total      int
+	Listed     int
+}
+
+// AgreementSchedule returns an agreement's discount schedule, listing at
+// most limit offerings (by category, then name). Every query reads the
+// offerings_agreement_schedule index alone, in its order, so the page stays
+// cheap however many offerings the agreement has.
+func (db *DB) AgreementSchedule(ctx context.Context, agreementID int64, limit int) (Schedule, error) {
+	var s Schedule
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		if s.Categories, err = db.scheduleCategories(ctx, tx, agreementID); err != nil {
+			return err
+		}
+		for _, c := range s.Categories {
+			s.Total += c.Count
+		}
+		for i := range s.Categories {
+			if s.Listed >= limit {
+				break
+			}
+			sc := &s.Categories[i]
+			if sc.Offerings, err = db.scheduleEntries(ctx, tx, agreementID, sc.Category.ID, limit-s.Listed); err != nil {
+				return err
+			}
+			s.Listed += len(sc.Offerings)
+		}
+		return nil
+	})
+	return s, err
+}
+
+// scheduleCategories are the categories with active offerings under the
+// agreement, in display order, with their counts and discount ranges.
+func (db *DB) scheduleCategories(ctx context.Context, tx *sql.Tx, agreementID int64) ([]ScheduleCategory, error) {
+	rows, err := db.readRows(ctx, tx, scheduleCategoriesQuery, agreementID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ScheduleCategory
+	for rows.Next() {
+		var sc ScheduleCategory
+		if err := rows.Scan(&sc.Category.ID, &sc.Category.Slug, &sc.Category.Name, &sc.Count, &sc.MinBP, &sc.MaxBP); err != nil {
+			return nil, err
+		}
+		out = append(out, sc)
+	}
+	return out, rows.Err()
+}
+
+const (
+	scheduleIDsQuery = `SELECT id FROM offerings
+		WHERE agreement_id = ? AND active = 1 AND category_id = ? ORDER BY name LIMIT ?`
+	scheduleCategoriesQuery = `SELECT c.id, c.slug, c.name, g.n, g.lo, g.hi
+		FROM (SELECT category_id, count(*) AS n, min(mou_discount_bp) AS lo, max(mou_discount_bp) AS hi
+		      FROM offerings WHERE agreement_id = ? AND active = 1 GROUP BY category_id) g
+		JOIN categories c ON c.id = g.category_id
+		ORDER BY c.position, c.name`
+	scheduleEntriesQuery = `SELECT slug, name, monthly_pence, mou_discount_bp FROM offerings
+		WHERE agreement_id = ? AND active = 1 AND category_id = ? ORDER BY name LIMIT ?`
+)
+
+func (db *DB) scheduleEntries(ctx context.Context, tx *sql.Tx, agreementID, categoryID int64, limit int) ([]ScheduleEntry, error) {
+	rows, err := db.readRows(ctx, tx, scheduleEntriesQuery, agreementID, categoryID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ScheduleEntry
+	for rows.Next() {
+		var e ScheduleEntry
+		if err := rows.Scan(&e.Slug, &e.Name, &e.MonthlyPence, &e.MouBP); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
 	}
 	return out, rows.Err()
 }
 
 // Categories returns every category in display order.
 func (db *DB) Categories(ctx context.Context) ([]Category, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT id, slug, name FROM categories ORDER BY position, name")
+	refs, err := db.catalogueRefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(refs.categories), nil
+}
+
+func categories(ctx context.Context, q querier) ([]Category, error) {
+	rows, err := q.QueryContext(ctx, "SELECT id, slug, name FROM categories ORDER BY position, name")
 	if err != nil {
 		return nil, err
 	}
@@ -385,13 +605,6 @@ func (db *DB) Categories(ctx context.Context) ([]Category, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// CatalogueVersion returns a number that changes whenever the catalogue does.
-func (db *DB) CatalogueVersion(ctx context.Context) (int64, error) {
-	var v int64
-	err := db.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&v)
-	return v, err
 }
 
 // HasDemoData reports whether the demo data set was loaded into this database.

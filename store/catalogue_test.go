@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -162,6 +163,75 @@ func TestAgreements(t *testing.T) {
 			t.Errorf("up to 2: got %v of %d, want %v of %d", s, total, want[:2], len(want))
 		}
 	})
+	t.Run("the discount schedule groups them by category with counts and discount ranges", func(t *testing.T) {
+		a, _ := db.Agreement(ctx, "acme-mou")
+		// acme-sdwan-branch is withdrawn (above); acme-iot-sim has a 15% discount.
+		type cat struct {
+			slug         string
+			count        int
+			minBP, maxBP int64
+			listed       []string
+		}
+		flatten := func(s Schedule) []cat {
+			var out []cat
+			for _, c := range s.Categories {
+				var listed []string
+				for _, o := range c.Offerings {
+					listed = append(listed, o.Slug)
+				}
+				out = append(out, cat{c.Category.Slug, c.Count, c.MinBP, c.MaxBP, listed})
+			}
+			return out
+		}
+		all, err := db.AgreementSchedule(ctx, a.ID, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []cat{
+			{"leased", 1, 1000, 1000, []string{"acme-ethernet-1g"}},
+			{"broadband", 2, 1000, 1000, []string{"acme-fibre-500", "acme-fibre-backup"}},
+			{"mobile", 2, 1500, 1500, []string{"acme-iot-sim", "acme-sim-unlimited"}},
+		}
+		if got := flatten(all); !reflect.DeepEqual(got, want) || all.Total != 5 || all.Listed != 5 {
+			t.Errorf("got %+v (total %d, listed %d), want %+v (5, 5)", got, all.Total, all.Listed, want)
+		}
+		if o := all.Categories[0].Offerings[0]; o.Name != "Ethernet 1G Circuit" || o.MonthlyPence != 30000 || o.MouBP != 1000 {
+			t.Errorf("first entry: got %+v, want Ethernet 1G Circuit at 30000 pence, 1000 bp", o)
+		}
+		three, err := db.AgreementSchedule(ctx, a.ID, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[1].listed, want[2].listed = want[1].listed[:1], nil
+		if got := flatten(three); !reflect.DeepEqual(got, want) || three.Total != 5 || three.Listed != 2 {
+			t.Errorf("up to 2: got %+v (total %d, listed %d), want %+v (5, 2)", got, three.Total, three.Listed, want)
+		}
+	})
+	t.Run("the discount schedule reads one index, without sorting", func(t *testing.T) {
+		// The categories query may sort its few groups (one per category),
+		// never the offerings; the entries query sorts nothing.
+		for q, sortFree := range map[string]string{scheduleCategoriesQuery: "TEMP B-TREE FOR GROUP BY", scheduleEntriesQuery: "TEMP B-TREE", scheduleIDsQuery: "TEMP B-TREE"} {
+			rows, err := db.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, 1, 1, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan []string
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			rows.Close()
+			joined := strings.Join(plan, "; ")
+			if !strings.Contains(joined, "COVERING INDEX offerings_agreement_schedule") || strings.Contains(joined, sortFree) ||
+				strings.Contains(joined, "SCAN offerings") {
+				t.Errorf("plan for %q: got %q, want the covering schedule index and no scan of offerings", q, joined)
+			}
+		}
+	})
 }
 
 func TestCategoriesInDisplayOrder(t *testing.T) {
@@ -207,7 +277,7 @@ func TestLoadDemo(t *testing.T) {
 		t.Errorf("after loading: got no demo flag, want it set")
 	}
 	n := search(t, db, everything()).Total
-	v, _ := db.CatalogueVersion(ctx)
+	v := db.Versions()[DataCatalogue]
 	loaded, err = db.LoadDemo(ctx, "portal-demo-pass")
 	if err != nil || loaded {
 		t.Errorf("second load: got %v, %v; want nothing loaded", loaded, err)
@@ -215,7 +285,7 @@ func TestLoadDemo(t *testing.T) {
 	if got := search(t, db, everything()).Total; got != n {
 		t.Errorf("offerings after a second load: got %d, want %d", got, n)
 	}
-	if got, _ := db.CatalogueVersion(ctx); got != v {
+	if got := db.Versions()[DataCatalogue]; got != v {
 		t.Errorf("catalogue version after a second load: got %d, want %d (unchanged)", got, v)
 	}
 

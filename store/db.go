@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -33,6 +35,14 @@ type DB struct {
 	stmts *stmts
 	// search caches the catalogue index and results by catalogue version.
 	search searchCache
+	// versions are the data versions as this process knows them
+	// (versions.go); versionsStmt reads them inside a write transaction.
+	versions     versionsState
+	versionsStmt *sql.Stmt
+	// refs caches agreements and categories by catalogue version.
+	refs atomic.Pointer[refs]
+	// rstmts are read queries prepared on the reader pool, by text (readStmt).
+	rstmts sync.Map
 	// accountKey keys AccountTag (the secrets row 'log_hmac').
 	accountKey []byte
 	// stats are counters for the server's metrics (stats.go).
@@ -83,6 +93,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	db.stmts = prepareStmts(ctx, w)
+	if db.versionsStmt, err = w.PrepareContext(ctx, versionsQuery); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("prepare data versions query: %w", err)
+	}
 	r, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
@@ -92,6 +106,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.r = r
+	if err := db.RefreshVersions(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("read data versions: %w", err)
+	}
 	return db, nil
 }
 
@@ -101,6 +119,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // timeout to every shutdown (the WAL then stays for the next start).
 func (db *DB) Close() error {
 	var errs []error
+	db.rstmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
@@ -114,6 +136,9 @@ func (db *DB) Close() error {
 	errs = append(errs, db.w.Close())
 	return errors.Join(errs...)
 }
+
+// Path is the database file's path.
+func (db *DB) Path() string { return db.path }
 
 // Ping reports whether the database answers a query.
 func (db *DB) Ping(ctx context.Context) error {
@@ -144,6 +169,9 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 }
 
 // write runs fn in one IMMEDIATE transaction on the writer connection.
+// The data versions it leaves (bumped by triggers when it changed data that
+// pages show) are published when it commits, so this process's caches never
+// serve a page older than its own last write.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	start := time.Now()
 	tx, err := db.w.BeginTx(ctx, nil)
@@ -155,7 +183,17 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	var v Versions
+	if db.versionsStmt != nil { // nil while migrating
+		if v, err = scanVersions(tx.StmtContext(ctx, db.versionsStmt).QueryRowContext(ctx)); err != nil {
+			return fmt.Errorf("read data versions: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.publishVersions(v)
+	return nil
 }
 
 // read runs fn in one read transaction (a consistent snapshot).

@@ -173,14 +173,14 @@ type match struct {
 const searchCacheSize = 512
 
 func (db *DB) catalogueIndex(ctx context.Context) (*catalogueIndex, error) {
-	v, err := db.CatalogueVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
+	// The version as this process knows it (no query); an index built from
+	// a newer catalogue (another process's write, not yet refreshed) is
+	// newer still, and kept.
+	v := db.Versions()[DataCatalogue]
 	c := &db.search
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.index != nil && c.index.version == v {
+	if c.index != nil && c.index.version >= v {
 		return c.index, nil
 	}
 	idx, err := db.timedBuildIndex(ctx)
@@ -1280,34 +1280,9 @@ func (db *DB) offeringsAt(ctx context.Context, idx *catalogueIndex, positions []
 	if len(positions) == 0 {
 		return nil, nil
 	}
-	ids := make([]any, len(positions))
-	order := make(map[int64]int, len(positions))
+	ids := make([]int64, len(positions))
 	for i, pos := range positions {
-		id := idx.entries[pos].id
-		ids[i] = id
-		order[id] = i
+		ids[i] = idx.entries[pos].id
 	}
-	out := make([]Offering, len(positions))
-	// Chunk to stay under SQLite's parameter limit for CSV exports.
-	for start := 0; start < len(ids); start += 5000 {
-		chunk := ids[start:min(start+5000, len(ids))]
-		rows, err := db.r.QueryContext(ctx, "SELECT "+offeringColumns+offeringFrom+
-			" WHERE o.id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", chunk...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			o, err := scanOffering(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[order[o.ID]] = o
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return offeringsByID(ctx, db.r, ids)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -80,7 +81,11 @@ func openFixtureDB(t testing.TB) (*DB, context.Context) {
 // making catalogue changes that have no store method yet.
 func testExec(t testing.TB, db *DB, query string, args ...any) {
 	t.Helper()
-	if _, err := db.w.ExecContext(context.Background(), query, args...); err != nil {
+	err := db.write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(context.Background(), query, args...)
+		return err
+	})
+	if err != nil {
 		t.Fatalf("exec %q: %v", query, err)
 	}
 }
@@ -535,11 +540,8 @@ func TestSearchWithdrawnOfferings(t *testing.T) {
 }
 
 func TestCatalogueVersionInvalidatesCachedResults(t *testing.T) {
-	db, ctx := openFixtureDB(t)
-	v1, err := db.CatalogueVersion(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _ := openFixtureDB(t)
+	v1 := db.Versions()[DataCatalogue]
 	p := SearchParams{MaxMonthly: -1, Sort: SortPriceAsc}
 	before := search(t, db, p)
 	if again := search(t, db, p); !slices.Equal(slugsOf(again.Offerings), slugsOf(before.Offerings)) {
@@ -549,7 +551,7 @@ func TestCatalogueVersionInvalidatesCachedResults(t *testing.T) {
 
 	// The dearest offering becomes the cheapest.
 	testExec(t, db, "UPDATE offerings SET monthly_pence = 1 WHERE slug = 'bolt-sdwan-hub'")
-	v2, _ := db.CatalogueVersion(ctx)
+	v2 := db.Versions()[DataCatalogue]
 	if v2 <= v1 {
 		t.Errorf("catalogue version: got %d after a price change, want more than %d", v2, v1)
 	}
@@ -570,9 +572,9 @@ func TestCatalogueVersionInvalidatesCachedResults(t *testing.T) {
 		{"changing an agreement", "UPDATE agreements SET title = 'Acme MoU 2' WHERE slug = 'acme-mou'"},
 	} {
 		t.Run(tc.name+" bumps the version", func(t *testing.T) {
-			before, _ := db.CatalogueVersion(ctx)
+			before := db.Versions()[DataCatalogue]
 			testExec(t, db, tc.stmt)
-			after, _ := db.CatalogueVersion(ctx)
+			after := db.Versions()[DataCatalogue]
 			if after <= before {
 				t.Errorf("got version %d after %q, want more than %d", after, tc.stmt, before)
 			}
@@ -726,6 +728,11 @@ func TestSearchConcurrentWithWrites(t *testing.T) {
 		close(errs)
 		for err := range errs {
 			t.Fatalf("round %d: concurrent search: %v", round, err)
+		}
+		// The second handle stands for another process: it learns of the
+		// write when it next reads the data versions (WatchVersions).
+		if err := fresh.RefreshVersions(ctx); err != nil {
+			t.Fatal(err)
 		}
 		for _, p := range queries {
 			got, want := search(t, db, p), search(t, fresh, p)

@@ -749,3 +749,25 @@ func TestTrialStatusNext(t *testing.T) {
 		}
 	}
 }
+
+// Trial writes change the trials data version (the agreement page's trial
+// numbers are cached on it) and no other.
+func TestTrialWritesBumpTrialsVersionOnly(t *testing.T) {
+	f := openTrialDB(t)
+	check := func(step string, before Versions) {
+		t.Helper()
+		after := f.db.Versions()
+		if after[DataTrials] <= before[DataTrials] {
+			t.Errorf("%s: trials version %d → %d, want it raised", step, before[DataTrials], after[DataTrials])
+		}
+		if after[DataCatalogue] != before[DataCatalogue] || after[DataApprovals] != before[DataApprovals] {
+			t.Errorf("%s: other versions changed: %v → %v", step, before, after)
+		}
+	}
+	before := f.db.Versions()
+	id := f.apply(t, f.north, f.form(povOnly, "pov"))
+	check("applying", before)
+	before = f.db.Versions()
+	f.decide(t, f.vmo2, id, "approve", "")
+	check("approving", before)
+}

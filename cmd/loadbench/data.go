@@ -81,7 +81,7 @@ func buildCatalogue(ctx context.Context, path string, n int) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.LoadDemo(ctx, "loadbench-password"); err != nil {
+	if _, err := db.LoadDemo(ctx, demoPassword); err != nil {
 		db.Close()
 		return fmt.Errorf("load demo catalogue: %w", err)
 	}
@@ -99,7 +99,7 @@ func fingerprintData(ctx context.Context, path string, h io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.LoadDemo(ctx, "loadbench-password"); err != nil {
+	if _, err := db.LoadDemo(ctx, demoPassword); err != nil {
 		return err
 	}
 	if _, err := db.SeedOfferings(ctx, 50, seedValue); err != nil {

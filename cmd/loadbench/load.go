@@ -48,11 +48,14 @@ type loadSpec struct {
 	url func(worker, n int) string
 	// ok checks a response; nil accepts any status below 500.
 	ok func(status int, body int64) bool
+	// identity sends no Accept-Encoding, as a client without gzip.
+	identity bool
 }
 
 // runLoad is a closed-loop HTTP load generator: a tuned Transport with a
 // kept-alive connection per worker, requests sent with Accept-Encoding: gzip
-// as a browser would, bodies read to the end and not decompressed.
+// as a browser would (unless spec.identity), bodies read to the end and not
+// decompressed.
 func runLoad(ctx context.Context, spec loadSpec) loadResult {
 	tr := &http.Transport{
 		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -95,7 +98,9 @@ func runLoad(ctx context.Context, spec loadSpec) loadResult {
 					fail(err.Error())
 					return
 				}
-				req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+				if !spec.identity {
+					req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+				}
 				req.Header.Set("Accept", "text/html")
 				resp, err := client.Do(req)
 				if err != nil {

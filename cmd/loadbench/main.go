@@ -1,13 +1,18 @@
 // Command loadbench measures the portal against its performance targets
 // (`make bench`), on loopback only, and stops by itself:
 //
-//   - throughput of the catalogue page served by the real portal handler
-//     stack, against a bare Echo handler writing the same bytes with the same
-//     headers, alternating between the two at 64 connections;
-//   - the page's gzipped size;
-//   - store search latency over 100 000 offerings, uncached and cached;
-//   - the resident memory of `portal serve` (the -bin binary, run as a child
-//     process) while loaded with varied catalogue URLs over 100 000 offerings.
+//   - pages: every public page type (home, catalogue, search, offering,
+//     compare, agreement, help) served by the real handler stack, against a
+//     bare net/http handler writing the same bytes with the same headers,
+//     with gzip and without, alternating between the two at 64 connections;
+//     then 300 different offering pages in turn the same way;
+//   - soak: `portal serve` (the -bin binary, as a child process) under a
+//     realistic mix (anonymous browsing and searches, signed-in basket edits
+//     and quote views) at half its measured capacity for -soak (10 minutes
+//     by default), checking errors, p99 latency and that RSS stays flat;
+//   - search: store search latency over 100 000 offerings, uncached and cached;
+//   - memory: the resident memory of `portal serve` while loaded with
+//     varied catalogue URLs over 100 000 offerings.
 //
 // It ends with a Markdown summary for the README. Seeded databases are kept
 // in -cache (by default a directory under the system temp directory), keyed
@@ -30,8 +35,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"portal/store"
 )
 
 type config struct {
@@ -42,10 +45,10 @@ type config struct {
 	duration      time.Duration
 	rounds        int
 	pageOfferings int
-	pagePath      string
 	offerings     int
 	searchRuns    int
 	rssDuration   time.Duration
+	soak          time.Duration
 	only          map[string]bool // parts to run; all when empty
 	strict        bool
 }
@@ -60,22 +63,22 @@ func main() {
 	flag.DurationVar(&cfg.warmup, "warmup", time.Second, "warm-up before each measured load run")
 	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each measured load run")
 	flag.IntVar(&cfg.rounds, "rounds", 2, "alternating portal/bare rounds")
-	flag.IntVar(&cfg.pageOfferings, "page-offerings", 10000, "synthetic offerings for the throughput test")
-	flag.StringVar(&cfg.pagePath, "page", "/offerings?q="+store.SeedCommonTerm, "catalogue page for the throughput test")
+	flag.IntVar(&cfg.pageOfferings, "page-offerings", 10000, "synthetic offerings for the page and soak tests")
 	flag.IntVar(&cfg.offerings, "offerings", 100000, "synthetic offerings for the search and memory tests")
 	flag.IntVar(&cfg.searchRuns, "search-runs", 40, "timed runs per search case")
 	flag.DurationVar(&cfg.rssDuration, "rss-duration", 5*time.Second, "length of the load during the memory test")
+	flag.DurationVar(&cfg.soak, "soak", 10*time.Minute, "length of the soak at half capacity")
 	flag.BoolVar(&cfg.strict, "strict", false, "exit with status 1 when a target is missed")
-	only := flag.String("only", "", "comma-separated parts to run: page, search, memory (default all)")
+	only := flag.String("only", "", "comma-separated parts to run: pages, soak, search, memory (default all)")
 	flag.Parse()
 	cfg.only = map[string]bool{}
 	for _, p := range strings.Split(*only, ",") {
 		switch p = strings.TrimSpace(p); p {
 		case "":
-		case "page", "search", "memory":
+		case "pages", "soak", "search", "memory":
 			cfg.only[p] = true
 		default:
-			log.Fatalf("-only: unknown part %q (page, search, memory)", p)
+			log.Fatalf("-only: unknown part %q (pages, soak, search, memory)", p)
 		}
 	}
 	log.SetFlags(0)
@@ -99,16 +102,31 @@ func run(ctx context.Context, cfg config) error {
 	started := time.Now()
 	var sum summary
 
-	// 1. Catalogue page throughput: portal against bare Echo.
-	if cfg.runs("page") {
+	// 1. Every public page against a bare handler, then the soak, over
+	// the same 10 000-offering catalogue (a fresh copy each).
+	if cfg.runs("pages") {
 		path, err := catalogueDB(ctx, cfg.cacheDir, dir, cfg.pageOfferings, logf)
 		if err != nil {
 			return err
 		}
-		if sum.page, err = pageThroughput(ctx, cfg, path); err != nil {
-			return fmt.Errorf("throughput: %w", err)
+		if sum.pages, err = pageThroughput(ctx, cfg, path); err != nil {
+			return fmt.Errorf("pages: %w", err)
 		}
 		removeDB(path)
+	}
+	if cfg.runs("soak") {
+		if cfg.bin == "" {
+			logf("no -bin: skipping the soak")
+		} else {
+			path, err := catalogueDB(ctx, cfg.cacheDir, dir, cfg.pageOfferings, logf)
+			if err != nil {
+				return err
+			}
+			if sum.soak, err = soak(ctx, cfg, path); err != nil {
+				return fmt.Errorf("soak: %w", err)
+			}
+			removeDB(path)
+		}
 	}
 	if cfg.runs("search") || cfg.runs("memory") {
 		path, err := catalogueDB(ctx, cfg.cacheDir, dir, cfg.offerings, logf)

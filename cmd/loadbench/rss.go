@@ -48,43 +48,13 @@ func serverMemory(ctx context.Context, cfg config, dbPath string) (rssResult, er
 	urls := catalogueURLs(cats, 5000)
 	res.urls = len(urls)
 
-	addr, err := freeLoopbackAddr()
+	child, err := startPortal(ctx, cfg.bin, dbPath)
 	if err != nil {
 		return res, err
 	}
-	var stderr limitedBuffer
-	cmd := exec.CommandContext(ctx, cfg.bin, "serve", "-db", dbPath, "-addr", addr)
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 25 * time.Second
-	if err := cmd.Start(); err != nil {
-		return res, err
-	}
-	pid := cmd.Process.Pid
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	stopped := false
-	stop := func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			return fmt.Errorf("portal serve did not stop within 30s of SIGTERM")
-		}
-	}
-	defer stop()
-	logf("memory test: %s serve -db %s -addr %s (pid %d)", cfg.bin, dbPath, addr, pid)
-
-	base := "http://" + addr
-	if err := waitHealthy(ctx, base, done); err != nil {
-		return res, fmt.Errorf("%w\n%s", err, stderr.String())
-	}
+	defer child.stop()
+	pid, base := child.pid, child.base
+	logf("memory test: %s serve -db %s (pid %d)", cfg.bin, dbPath, pid)
 	start := time.Now()
 	resp, err := http.Get(base + "/offerings")
 	if err != nil {
@@ -133,10 +103,68 @@ func serverMemory(ctx context.Context, cfg config, dbPath string) (rssResult, er
 		ms(percentile(res.load.latency, 0.5)), ms(percentile(res.load.latency, 0.99)), res.load.failures, res.load.firstErr)
 	logf("memory test: VmRSS %d MB after the first page, %d MB at most while loaded, %d MB at the end; VmHWM %d MB",
 		res.startRSS/1024, res.maxRSS/1024, res.endRSS/1024, res.hwm/1024)
-	if err := stop(); err != nil {
+	if err := child.stop(); err != nil {
 		logf("portal serve exit: %v", err)
 	}
 	return res, ctx.Err()
+}
+
+// childPortal is `portal serve` running as a child process.
+type childPortal struct {
+	pid     int
+	base    string // http://127.0.0.1:port
+	output  *limitedBuffer
+	done    chan struct{} // closed when the process has ended
+	waitErr error         // how it ended; read after done
+	stopped bool
+}
+
+// startPortal runs `bin serve` on the database on a free loopback port and
+// waits until it answers /healthz.
+func startPortal(ctx context.Context, bin, dbPath string) (*childPortal, error) {
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	p := &childPortal{base: "http://" + addr, output: &limitedBuffer{}, done: make(chan struct{})}
+	cmd := exec.CommandContext(ctx, bin, "serve", "-db", dbPath, "-addr", addr)
+	cmd.Stdout, cmd.Stderr = p.output, p.output
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 25 * time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p.pid = cmd.Process.Pid
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.done)
+	}()
+	if err := waitHealthy(ctx, p.base, p.done); err != nil {
+		p.stop()
+		return nil, fmt.Errorf("%w\n%s", err, p.output.String())
+	}
+	return p, nil
+}
+
+// stop sends SIGTERM and waits for the process to end (killing it after
+// 30 seconds); it returns how the process ended, and nil when called again.
+func (p *childPortal) stop() error {
+	if p.stopped {
+		return nil
+	}
+	p.stopped = true
+	if proc, err := os.FindProcess(p.pid); err == nil {
+		proc.Signal(syscall.SIGTERM)
+	}
+	select {
+	case <-p.done:
+		return p.waitErr
+	case <-time.After(30 * time.Second):
+		if proc, err := os.FindProcess(p.pid); err == nil {
+			proc.Kill()
+		}
+		return fmt.Errorf("portal serve did not stop within 30s of SIGTERM")
+	}
 }
 
 // catalogueURLs returns n varied catalogue URLs: queries, pages, filters and
@@ -193,12 +221,12 @@ func freeLoopbackAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func waitHealthy(ctx context.Context, base string, exited <-chan error) error {
+func waitHealthy(ctx context.Context, base string, exited <-chan struct{}) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-exited:
-			return fmt.Errorf("portal serve exited early: %v", err)
+		case <-exited:
+			return fmt.Errorf("portal serve exited early")
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):

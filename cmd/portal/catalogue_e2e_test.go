@@ -422,3 +422,56 @@ func TestScreenshots(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicPagesFollowOtherProcesses serves a public page from the response
+// cache with an ETag, answers its revalidation 304, and, after another
+// process changes the catalogue (`portal seed` on the same database), answers
+// it with a new page within the server's periodic version check.
+func TestPublicPagesFollowOtherProcesses(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, withDemo())
+	dbPath := p.dbPath
+	client := &http.Client{Timeout: time.Minute}
+	get := func(inm string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, p.url+"/offerings?sort=name", nil)
+		if inm != "" {
+			req.Header.Set("If-None-Match", inm)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	first := get("")
+	tag := first.Header.Get("ETag")
+	if first.StatusCode != http.StatusOK || tag == "" || first.Header.Get("Cache-Control") != "public, no-cache" {
+		t.Fatalf("got %d, ETag %q, Cache-Control %q; want 200 with an ETag, public, no-cache", first.StatusCode, tag, first.Header.Get("Cache-Control"))
+	}
+	if again := get(tag); again.StatusCode != http.StatusNotModified {
+		t.Fatalf("revalidation: got %d, want 304", again.StatusCode)
+	}
+	if _, errOut, err := runCLI("seed", "-offerings", "3", "-db", dbPath); err != nil {
+		t.Fatalf("portal seed beside the server: %v\n%s", err, errOut)
+	}
+	// The server reads the data versions every second: poll until the page
+	// is new, or give up well after that.
+	deadline := time.Now().Add(30 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		resp := get(tag)
+		if resp.StatusCode == http.StatusOK {
+			if resp.Header.Get("ETag") == tag {
+				t.Errorf("the new page has the old ETag %q", tag)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30s after another process changed the catalogue: still 304, want the new page")
+		}
+		<-tick.C
+	}
+}

@@ -173,6 +173,7 @@ func TestBadCommandLines(t *testing.T) {
 		{"unknown serve flag", []string{"serve", "-bogus", "-db", db}, "flag provided but not defined: -bogus", false},
 		{"serve flag without its value", []string{"serve", "-addr"}, "flag needs an argument: -addr", false},
 		{"bad trusted proxy", []string{"serve", "-db", db, "-trusted-proxies", "10.0.0.1"}, "is not a CIDR range", false},
+		{"no room for the page cache", []string{"serve", "-db", db, "-page-cache-mb", "0"}, "-page-cache-mb must be at least 1", false},
 		{"unknown migrate flag", []string{"migrate", "-nope"}, "flag provided but not defined: -nope", false},
 		{"seed without a count", []string{"seed", "-db", db}, "give -offerings N or -baskets N", false},
 		{"seed with a negative count", []string{"seed", "-db", db, "-offerings", "-3"}, "give -offerings N or -baskets N", false},

@@ -26,7 +26,7 @@ const usage = `portal — Buy connectivity through CCS agreements
 
 Usage:
   portal serve   [-addr 127.0.0.1:8080] [-db data/portal.db] [-demo] [-secure-cookies] [-trusted-proxies CIDR,...]
-                 [-ocid-prefix ocds-demo01] [-sweep-interval 5m] [-metrics-addr 127.0.0.1:9090]
+                 [-ocid-prefix ocds-demo01] [-sweep-interval 5m] [-metrics-addr 127.0.0.1:9090] [-page-cache-mb 8]
                  [-public-url http://127.0.0.1:8080] [-review-sla-days 2] [-bank-holidays FILE]
                  [-smtp-addr host:port -smtp-from ADDRESS [-smtp-insecure] [-smtp-retry 30s,2m,10m,1h] [-smtp-max-age 72h]]
   portal migrate [-db PATH]
@@ -196,6 +196,7 @@ type serveConfig struct {
 	demo, secureCookies      bool
 	trusted                  []*net.IPNet
 	sweepInterval            time.Duration
+	pageCacheMB              int
 	// publicURL is the portal's address as people reach it, for links in
 	// messages and emails (never a request's Host header).
 	publicURL string
@@ -214,6 +215,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.ocidPrefix, "ocid-prefix", "ocds-demo01", "OCDS ocid prefix")
 	fs.DurationVar(&c.sweepInterval, "sweep-interval", store.DefaultSweepInterval, "how often the sweeper runs time-based changes, besides each UK midnight")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics, apart from the public one (off when empty)")
+	fs.IntVar(&c.pageCacheMB, "page-cache-mb", handlers.DefaultPageCacheBytes>>20, "megabytes of public pages the response cache holds")
 	fs.StringVar(&c.publicURL, "public-url", "http://127.0.0.1:8080", "the portal's address as people reach it, for links in messages and emails")
 	slaDays := fs.Int("review-sla-days", store.DefaultReviewWorkingDays, "UK working days within which a submitted basket should be decided")
 	holidays := fs.String("bank-holidays", "", "England-and-Wales bank holidays as GOV.UK's bank-holidays.json (default: the list shipped, 2025-2028)")
@@ -228,6 +230,9 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	if c.sweepInterval < time.Second {
 		return bad("-sweep-interval must be at least 1s, like 5m")
+	}
+	if c.pageCacheMB < 1 {
+		return bad("-page-cache-mb must be at least 1")
 	}
 	u, err := url.Parse(c.publicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
@@ -351,8 +356,12 @@ func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	metrics := handlers.NewMetrics(db)
+	var pages *handlers.PageCache // nil: the default size
+	if cfg.pageCacheMB > 0 {
+		pages = handlers.NewPageCache(int64(cfg.pageCacheMB) << 20)
+	}
 	e, err := handlers.New(bgCtx, handlers.Config{DB: db, Logger: logger, SecureCookies: cfg.secureCookies,
-		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, PublicURL: cfg.publicURL, Background: &background, Metrics: metrics})
+		TrustedProxies: cfg.trusted, OCIDPrefix: cfg.ocidPrefix, PublicURL: cfg.publicURL, Background: &background, Metrics: metrics, PageCache: pages})
 	if err != nil {
 		return err
 	}

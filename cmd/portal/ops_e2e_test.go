@@ -135,7 +135,7 @@ func TestMetrics(t *testing.T) {
 	}
 
 	c := e2eClient(t)
-	for _, path := range []string{"/", "/offerings?q=fibre", "/no-such-page"} {
+	for _, path := range []string{"/", "/offerings?q=fibre", "/no-such-page", "/"} { // the second "/" from the response cache
 		e2eGet(t, c, p.url+path)
 	}
 	_, body := e2eGet(t, c, p.url+"/login")
@@ -184,6 +184,12 @@ func TestMetrics(t *testing.T) {
 		{`portal_sign_in_locks_total{scope="account"}`, 1},
 		{`portal_sqlite_write_wait_seconds_count`, 1},
 		{`portal_search_index_builds_total`, 1},
+		{`portal_page_cache_requests_total{result="miss"}`, 2},
+		{`portal_page_cache_requests_total{result="hit"}`, 1},
+		{`portal_page_cache_requests_total{result="not_modified"}`, 0},
+		{`portal_page_cache_pages`, 2},
+		{`portal_page_cache_bytes`, 1000},
+		{`portal_page_cache_evictions_total`, 0},
 		{`portal_sweeper_job_runs_total{job="purge-security-log",result="ok"}`, 1},
 		{`portal_sweeper_job_runs_total{job="expire-quotes",result="ok"}`, 1},
 		{`portal_sweeper_changes_total{job="purge-security-log"}`, 0},
