@@ -130,8 +130,8 @@ func TestAdminCreatesOrganisation(t *testing.T) {
 	}
 	var links []string
 	authDoc(t, w).Find(".error-summary a").Each(func(_ int, s *goquery.Selection) { links = append(links, s.AttrOr("href", "")) })
-	if strings.Join(links, " ") != "#name #type" {
-		t.Fatalf("error links %v, want #name #type", links)
+	if strings.Join(links, " ") != "#name #type #identifier" {
+		t.Fatalf("error links %v, want #name #type #identifier", links)
 	}
 	t.Run("the type radios' first input carries the field id", func(t *testing.T) {
 		if authDoc(t, w).Find(`input#type[type="radio"]`).Length() != 1 {

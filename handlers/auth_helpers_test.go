@@ -68,9 +68,9 @@ func newAuthEnv(t *testing.T, configure ...func(*Config)) *authEnv {
 	op := store.Operator()
 	for key, n := range map[string]store.NewOrganisation{
 		"north":    {Name: "Testshire County Council", Type: store.OrgCountyCouncil, Identifier: "GB-LAC-E10000001"},
-		"east":     {Name: "Testbridge Borough Council", Type: store.OrgDistrictCouncil},
-		"ccs":      {Name: "Test Commercial Service", Type: store.OrgCCS},
-		"supplier": {Name: "Test Supplier Ltd", Type: store.OrgSupplier},
+		"east":     {Name: "Testbridge Borough Council", Type: store.OrgDistrictCouncil, Identifier: "GB-LAC-E07000001"},
+		"ccs":      {Name: "Test Commercial Service", Type: store.OrgCCS, Identifier: "GB-GOR-TEST1"},
+		"supplier": {Name: "Test Supplier Ltd", Type: store.OrgSupplier, Identifier: "GB-COH-10000001"},
 	} {
 		o, err := db.CreateOrganisation(ctx, op, n)
 		if err != nil {

@@ -40,7 +40,7 @@ func BenchmarkAddLineHTTP(b *testing.B) {
 		b.Fatal(err)
 	}
 	op := store.Operator()
-	org, err := db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: "Bench Council", Type: store.OrgCountyCouncil})
+	org, err := db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: "Bench Council", Type: store.OrgCountyCouncil, Identifier: "GB-LAC-E10000777"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func BenchmarkRenderQuote50Lines(b *testing.B) {
 	q.Totals = store.PriceTotals(prices)
 	props := views.QuoteProps{Page: views.Page{Title: views.QuoteTitle(q), Section: "baskets", User: &store.User{Name: "Nadia Shah", OrgName: "Northshire County Council", Role: store.RoleBuyer}, CSRF: "token"},
 		Quote: q, BackURL: "/baskets/1", BackText: "Back to the basket", PrintCSS: "/quotes/Q-2026-000042/v2/print.css",
-		Duties: store.PublicationDuties(q.Organisation.Type, q.Totals.GrossPence)}
+		Duties: store.PublicationDuties(q.Organisation.Type, q.Totals)}
 	var buf bytes.Buffer
 	ctx := context.Background()
 	durations := make([]time.Duration, 0, b.N)

@@ -35,8 +35,12 @@ var publicRoutes = map[string]bool{
 	"GET /compare":          true,
 	"GET /agreements/:slug": true,
 	"GET /help/:page":       true,
-	"GET /login":            true,
-	"POST /login":           true,
+	// Issue 11: the transparency register and its open data.
+	"GET /transparency":            true,
+	"GET /transparency/awards.csv": true,
+	"GET /transparency/ocds.json":  true,
+	"GET /login":                   true,
+	"POST /login":                  true,
 }
 
 // protectedRoute is one row of the role × route matrix. Later features add
@@ -87,6 +91,10 @@ var protectedRoutes = []protectedRoute{
 	// Another organisation's resource is 404 — not 403, and not the data.
 	{method: "GET", route: "/organisations/:id", path: "/organisations/{other_org}",
 		want: map[string]int{anonymous: 303, store.RoleBuyer: 404, store.RoleReviewer: 404, store.RoleSupplier: 404, store.RoleAdmin: 200}},
+
+	// Issue 11: a local authority's spend lines, for its own buyers only.
+	{method: "GET", route: "/organisations/:id/spend.csv", path: "/organisations/{own_org}/spend.csv", want: buyerOnly(200)},
+	{method: "GET", route: "/organisations/:id/spend.csv", path: "/organisations/{other_org}/spend.csv", want: buyerOnly(404)},
 
 	// Baskets (issue 4): buyers only; another organisation's basket is 404.
 	{method: "GET", route: "/baskets", path: "/baskets", want: buyerOnly(200)},
@@ -321,7 +329,7 @@ func (r protectedRoute) expand(t *testing.T, env *authEnv, u store.User) string 
 	}
 	if strings.Contains(p, "{victim_org}") {
 		n := victimSeq.Add(1)
-		o, err := env.db.CreateOrganisation(ctx, store.Operator(), store.NewOrganisation{Name: fmt.Sprintf("Victim Council %d", n), Type: store.OrgOther})
+		o, err := env.db.CreateOrganisation(ctx, store.Operator(), store.NewOrganisation{Name: fmt.Sprintf("Victim Council %d", n), Type: store.OrgOther, Identifier: fmt.Sprintf("GB-TEST-VICTIM%d", n)})
 		if err != nil {
 			t.Fatal(err)
 		}

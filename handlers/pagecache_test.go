@@ -40,6 +40,8 @@ var publicSamples = []publicSample{
 	{"/compare", "/compare?id=ethernet-1gbps-leased-line&id=ffc-ethernet-1gbps-leased-line"},
 	{"/agreements/:slug", "/agreements/" + store.DemoAgreementMoU},
 	{"/help/:page", "/help/cookies"},
+	{"/transparency", "/transparency"},
+	{"/transparency", "/transparency?band=30k-100k&organisation=GB-LAC-E10000099&sort=value"},
 }
 
 // varies reports whether a response's Vary names the header.

@@ -64,7 +64,7 @@ func (s *Server) quotePage(c echo.Context) error {
 	}
 	props := views.QuoteProps{Page: s.page(c, views.QuoteTitle(q), "baskets"), Quote: q,
 		PrintCSS: store.QuoteURL(q.Ref, q.Version) + "/print.css",
-		Duties:   store.PublicationDuties(q.Organisation.Type, q.Totals.GrossPence)}
+		Duties:   store.PublicationDuties(q.Organisation.Type, q.Totals)}
 	props.BackURL, props.BackText = "/baskets/"+strconv.FormatInt(q.BasketID, 10), "Back to the basket"
 	if u.Is(store.RoleReviewer) {
 		props.BackURL, props.BackText = store.ReviewPath(q.BasketID), "Back to the review"
@@ -103,7 +103,7 @@ func (s *Server) previewQuote(c echo.Context) error {
 	}
 	props := views.QuoteProps{Page: s.page(c, "Quote preview", "baskets"), Quote: q, Preview: true,
 		BackURL: "/baskets/" + strconv.FormatInt(id, 10), BackText: "Back to the basket",
-		Duties: store.PublicationDuties(q.Organisation.Type, q.Totals.GrossPence)}
+		Duties: store.PublicationDuties(q.Organisation.Type, q.Totals)}
 	return render(c, http.StatusOK, views.QuotePage(props))
 }
 

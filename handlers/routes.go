@@ -45,6 +45,7 @@ func (s *Server) addRoutes(e *echo.Echo) {
 	s.basketRoutes(e)
 	s.reviewRoutes(e)
 	s.trialRoutes(e)
+	s.transparencyRoutes(e)
 }
 
 // securityHeaders sets the headers every response carries.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -106,6 +107,13 @@ func requireAdmin(actor *User) error {
 // addresses are stored and compared.
 func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
+// orgIdentifierPattern is the shape of an organisation identifier: an
+// org-id.guide scheme (a country code and a list, such as GB-LAC for local
+// authorities or GB-COH for Companies House) then the number in that list.
+// The register filters by it and OCDS names parties by it, so it is plain
+// ASCII that needs no escaping in a URL.
+var orgIdentifierPattern = regexp.MustCompile(`^[A-Z]{2}-[A-Z0-9]{2,12}-[A-Za-z0-9][A-Za-z0-9-]*$`)
+
 // NewOrganisation is the input for CreateOrganisation.
 type NewOrganisation struct {
 	Name       string
@@ -122,8 +130,10 @@ func (n NewOrganisation) Validate() []FieldError {
 	if !validChoice(OrgTypes, n.Type) {
 		errs = append(errs, FieldError{"type", "Select the type of organisation"})
 	}
-	if _, fe := IdentifierText.Check(n.Identifier); fe != nil {
+	if id, fe := IdentifierText.Check(n.Identifier); fe != nil {
 		errs = append(errs, *fe)
+	} else if !orgIdentifierPattern.MatchString(id) {
+		errs = append(errs, FieldError{"identifier", "Enter the identifier as a scheme and a number, such as GB-LAC-E10000014 or GB-COH-01234567 (capital letters, digits and hyphens)"})
 	}
 	return errs
 }
@@ -159,6 +169,16 @@ func createOrganisation(ctx context.Context, tx *sql.Tx, n NewOrganisation, now 
 		if exists {
 			errs = append(errs, FieldError{"name", "An organisation with this name already exists"})
 			sortFields(errs, "name", "type", "identifier")
+		}
+	}
+	if FieldMessage(errs, "identifier") == "" {
+		var holder string
+		err := tx.QueryRowContext(ctx, `SELECT name FROM organisations WHERE identifier = ? COLLATE NOCASE`, o.Identifier).Scan(&holder)
+		if err == nil {
+			errs = append(errs, FieldError{"identifier", "This identifier already belongs to " + holder + ": every organisation’s identifier is unique"})
+			sortFields(errs, "name", "type", "identifier")
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return o, err
 		}
 	}
 	if errs != nil {

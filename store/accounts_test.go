@@ -50,7 +50,7 @@ func seedAccounts(t *testing.T, db *DB) testAccounts {
 	ctx := context.Background()
 	op := Operator()
 	org := func(name, typ string) Organisation {
-		o, err := db.CreateOrganisation(ctx, op, NewOrganisation{Name: name, Type: typ, Identifier: "GB-TEST-" + typ})
+		o, err := db.CreateOrganisation(ctx, op, NewOrganisation{Name: name, Type: typ, Identifier: testIdentifier(typ)})
 		if err != nil {
 			t.Fatalf("create organisation %s: %v", name, err)
 		}
@@ -133,7 +133,7 @@ func TestCreateUser(t *testing.T) {
 		}
 	})
 	t.Run("organisation names are unique ignoring case", func(t *testing.T) {
-		_, err := db.CreateOrganisation(ctx, Operator(), NewOrganisation{Name: "northshire county council", Type: OrgCountyCouncil})
+		_, err := db.CreateOrganisation(ctx, Operator(), NewOrganisation{Name: "northshire county council", Type: OrgCountyCouncil, Identifier: "GB-LAC-E19999999"})
 		if fe := ErrorFields(err); len(fe) != 1 || fe[0].Field != "name" {
 			t.Fatalf("err = %v, want a name field error", err)
 		}
@@ -317,4 +317,15 @@ func TestDatabaseFilesAreOwnerOnly(t *testing.T) {
 			t.Errorf("%s mode %v, want -rw-------", filepath.Base(p), fi.Mode().Perm())
 		}
 	}
+}
+
+// testIdentifier makes a valid, unique organisation identifier from a name.
+func testIdentifier(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(name) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	return "GB-TEST-" + b.String()
 }

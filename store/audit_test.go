@@ -192,7 +192,7 @@ func TestAccountAdministrationIsAudited(t *testing.T) {
 		}
 	}
 	byAdmin := sql.NullInt64{Int64: admin.ID, Valid: true}
-	o, err := f.db.CreateOrganisation(ctx, admin, NewOrganisation{Name: "Audit Council", Type: OrgOther})
+	o, err := f.db.CreateOrganisation(ctx, admin, NewOrganisation{Name: "Audit Council", Type: OrgOther, Identifier: "GB-TEST-AUDIT"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestBasketEventsMigrateIntoTheAuditTrail(t *testing.T) {
 	}
 	setup := []string{
 		`PRAGMA user_version = 3`,
-		`INSERT INTO organisations (id, name, type, created_at) VALUES (1, 'Oldshire', 'county_council', '2026-01-01T00:00:00Z'), (2, 'CCS', 'ccs', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO organisations (id, name, type, identifier, created_at) VALUES (1, 'Oldshire', 'county_council', 'GB-LAC-OLD', '2026-01-01T00:00:00Z'), (2, 'CCS', 'ccs', 'GB-GOR-CCS', '2026-01-01T00:00:00Z')`,
 		`INSERT INTO users (id, email, name, org_id, role, password_hash, created_at) VALUES
 			(1, 'b@old.example', 'Bo Buyer', 1, 'buyer', 'x', '2026-01-01T00:00:00Z'),
 			(2, 'r@ccs.example', 'Ri Reviewer', 2, 'reviewer', 'x', '2026-01-01T00:00:00Z')`,

@@ -819,34 +819,5 @@ func TestBasketsAndRecentQuotes(t *testing.T) {
 	}
 }
 
-func TestPublicationDuties(t *testing.T) {
-	tests := []struct {
-		org   string
-		gross int64
-		want  []string
-	}{
-		{OrgCentralGovernment, 1_199_999, nil},
-		{OrgCentralGovernment, 1_200_000, []string{"contract details notice"}},
-		{OrgNHSBody, 1_200_000, nil},
-		{OrgNHSBody, 3_000_000, []string{"contract details notice"}},
-		{OrgCountyCouncil, 2_999_999, []string{"over £500"}},
-		{OrgUnitaryAuthority, 3_000_000, []string{"contract details notice", "over £500"}},
-		{OrgDistrictCouncil, 50_000, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.org+"/"+FormatPence(tt.gross), func(t *testing.T) {
-			got := PublicationDuties(tt.org, tt.gross)
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %q, want %d duties", got, len(tt.want))
-			}
-			for i, w := range tt.want {
-				if !strings.Contains(got[i], w) {
-					t.Fatalf("got %q, want it to mention %q", got[i], w)
-				}
-			}
-		})
-	}
-}
-
 // errOf drops a decision's result, for tests that only look at the error.
 func errOf(_ DecisionResult, err error) error { return err }

@@ -17,6 +17,9 @@ type Supplier struct {
 	ID   int64
 	Slug string
 	Name string
+	// Identifier is its Companies House number as an org-id
+	// (GB-COH-01234567), "" when not known.
+	Identifier string
 }
 
 // Category groups offerings in the catalogue.
@@ -24,6 +27,9 @@ type Category struct {
 	ID   int64
 	Slug string
 	Name string
+	// CPV is its Common Procurement Vocabulary code (PRODUCT.md §7), which
+	// classifies its items in OCDS; "" when not set.
+	CPV string
 }
 
 // TrialTerms are an agreement's limits for free trials (PRODUCT.md §6).

@@ -45,12 +45,12 @@ func (db *DB) LoadCatalogue(ctx context.Context, c Catalogue) error {
 
 func loadCatalogue(ctx context.Context, tx *sql.Tx, c Catalogue) error {
 	for _, s := range c.Suppliers {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO suppliers (slug, name) VALUES (?, ?)", s.Slug, s.Name); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO suppliers (slug, name, identifier) VALUES (?, ?, ?)", s.Slug, s.Name, s.Identifier); err != nil {
 			return err
 		}
 	}
 	for i, cat := range c.Categories {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO categories (slug, name, position) VALUES (?, ?, ?)", cat.Slug, cat.Name, i); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO categories (slug, name, position, cpv) VALUES (?, ?, ?, ?)", cat.Slug, cat.Name, i, cat.CPV); err != nil {
 			return err
 		}
 	}

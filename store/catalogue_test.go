@@ -304,7 +304,7 @@ func TestLoadDemo(t *testing.T) {
 	})
 	t.Run("a database with only an organisation is left alone", func(t *testing.T) {
 		db, ctx := openTestDB(t)
-		if _, err := db.CreateOrganisation(ctx, Operator(), NewOrganisation{Name: "Westshire Council", Type: OrgOther}); err != nil {
+		if _, err := db.CreateOrganisation(ctx, Operator(), NewOrganisation{Name: "Westshire Council", Type: OrgOther, Identifier: "GB-TEST-WEST"}); err != nil {
 			t.Fatal(err)
 		}
 		loaded, err := db.LoadDemo(ctx, "portal-demo-pass")

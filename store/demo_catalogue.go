@@ -46,17 +46,18 @@ func DemoCatalogue() Catalogue {
 
 	return Catalogue{
 		Suppliers: []Supplier{
-			{Slug: DemoSupplierVMO2B, Name: "Virgin Media O2 Business"},
-			{Slug: DemoSupplierFFC, Name: "Fictional Fibre Co (demo)"},
+			// Companies House numbers are fictional in the demo.
+			{Slug: DemoSupplierVMO2B, Name: "Virgin Media O2 Business", Identifier: "GB-COH-00000000"},
+			{Slug: DemoSupplierFFC, Name: "Fictional Fibre Co (demo)", Identifier: "GB-COH-99999999"},
 		},
 		Categories: []Category{
-			{Slug: mobile, Name: "Mobile voice and data"},
-			{Slug: dataSIM, Name: "Data-only SIM"},
-			{Slug: iot, Name: "IoT connectivity"},
-			{Slug: broadband, Name: "Business broadband"},
-			{Slug: ethernet, Name: "Ethernet and leased lines"},
-			{Slug: sdwan, Name: "SD-WAN"},
-			{Slug: uc, Name: "Unified communications"},
+			{Slug: mobile, Name: "Mobile voice and data", CPV: "64212000-5"},
+			{Slug: dataSIM, Name: "Data-only SIM", CPV: "64212000-5"},
+			{Slug: iot, Name: "IoT connectivity", CPV: "64210000-1"},
+			{Slug: broadband, Name: "Business broadband", CPV: "72400000-4"},
+			{Slug: ethernet, Name: "Ethernet and leased lines", CPV: "64221000-1"},
+			{Slug: sdwan, Name: "SD-WAN", CPV: "32400000-7"},
+			{Slug: uc, Name: "Unified communications", CPV: "64210000-1"},
 		},
 		Agreements: []NewAgreement{
 			{

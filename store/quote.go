@@ -126,28 +126,6 @@ func ValidUntil(now time.Time) string {
 	return TodayLondon(now).AddDate(0, 0, QuoteValidDays).Format(time.DateOnly)
 }
 
-// PublicationDuties lists the publication duties that a contract of the
-// given gross value (incl. VAT) triggers for an organisation of the given
-// type (PRODUCT.md §7).
-func PublicationDuties(orgType string, grossPence int64) []string {
-	var out []string
-	threshold, who := int64(3_000_000), "public bodies other than central government"
-	if orgType == OrgCentralGovernment {
-		threshold, who = 1_200_000, "central government"
-	}
-	if grossPence >= threshold {
-		out = append(out, "Procurement Act 2023: publish a contract details notice, because the contract is worth "+
-			FormatPence(threshold)+" or more including VAT (the threshold for "+who+").")
-	}
-	switch orgType {
-	case OrgCountyCouncil, OrgDistrictCouncil, OrgUnitaryAuthority:
-		if grossPence > 50_000 {
-			out = append(out, "Local Government Transparency Code: publish every item of spend over £500 under this contract.")
-		}
-	}
-	return out
-}
-
 // expireDue expires overdue quotes, writing only when there is one. Reads
 // call it first, so a page never shows a quote as awaiting a decision past
 // its validity, whether or not the sweeper has run yet.

@@ -168,7 +168,7 @@ func quoteChecks(ctx context.Context, tx *sql.Tx, q QuoteVersion, orgID, agreeme
 	}
 	checks = append(checks, prices)
 
-	duties := PublicationDuties(q.Organisation.Type, t.GrossPence)
+	duties := PublicationDuties(q.Organisation.Type, t)
 	pub := Check{Name: "Publication duties", Verdict: CheckPass, Summary: "At this value no publication duty applies to " + q.Organisation.Name + "."}
 	if len(duties) > 0 {
 		pub.Verdict, pub.Summary, pub.Details = CheckInfo, "The value triggers publication duties for "+q.Organisation.Name+":", duties

@@ -28,7 +28,7 @@ func (f *basketFixture) newBuyer(t testing.TB, name string) *User {
 	t.Helper()
 	var u User
 	err := f.db.write(f.ctx, func(tx *sql.Tx) error {
-		o, err := createOrganisation(f.ctx, tx, NewOrganisation{Name: name, Type: OrgDistrictCouncil}, f.db.Now())
+		o, err := createOrganisation(f.ctx, tx, NewOrganisation{Name: name, Type: OrgDistrictCouncil, Identifier: testIdentifier(name)}, f.db.Now())
 		if err != nil {
 			return err
 		}

@@ -122,6 +122,21 @@ const (
 	ReviewPerPage = 25
 )
 
+// bandCondition is the SQL condition that a gross value in column col is
+// in the value band ("" for no band): the one definition of the bands for
+// the review queue and the transparency register.
+func bandCondition(band, col string) string {
+	switch band {
+	case BandUnder30k:
+		return col + " < " + strconv.Itoa(band30kPence)
+	case Band30kTo100k:
+		return col + " >= " + strconv.Itoa(band30kPence) + " AND " + col + " < " + strconv.Itoa(band100kPence)
+	case Band100kPlus:
+		return col + " >= " + strconv.Itoa(band100kPence)
+	}
+	return ""
+}
+
 // ValueBands are the band filter's choices (PRODUCT.md §8).
 var ValueBands = []Choice{
 	{Value: BandUnder30k, Label: "Under £30,000"},
@@ -299,13 +314,8 @@ func (db *DB) ReviewQueue(ctx context.Context, u *User, q ReviewQuery) (ReviewQu
 		if q.Agreement != "" {
 			where = append(where, "agreement_id = (SELECT id FROM agreements WHERE slug = :agreement)")
 		}
-		switch q.Band {
-		case BandUnder30k:
-			where = append(where, "gross_pence < "+strconv.Itoa(band30kPence))
-		case Band30kTo100k:
-			where = append(where, "gross_pence >= "+strconv.Itoa(band30kPence)+" AND gross_pence < "+strconv.Itoa(band100kPence))
-		case Band100kPlus:
-			where = append(where, "gross_pence >= "+strconv.Itoa(band100kPence))
+		if c := bandCondition(q.Band, "gross_pence"); c != "" {
+			where = append(where, c)
 		}
 		const second = "approvals > 0 AND approvals < approvals_needed"
 		cond := func(extra ...string) string {

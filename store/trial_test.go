@@ -21,7 +21,7 @@ func openTrialDB(t testing.TB) *trialFixture {
 	f := &trialFixture{basketFixture: openBasketDB(t)}
 	err := f.db.write(f.ctx, func(tx *sql.Tx) error {
 		mk := func(org, email, supplier string) (*User, error) {
-			o, err := createOrganisation(f.ctx, tx, NewOrganisation{Name: org, Type: OrgSupplier}, *f.now)
+			o, err := createOrganisation(f.ctx, tx, NewOrganisation{Name: org, Type: OrgSupplier, Identifier: testIdentifier(org)}, *f.now)
 			if err != nil {
 				return nil, err
 			}

@@ -55,7 +55,7 @@ var (
 	NeedText       = Text{Field: "need", Label: "Business need", Max: MaxNeed, Multiline: true, Empty: "Describe what your organisation needs"}
 	CommentText    = Text{Field: "comment", Label: "Comment", Max: MaxComment, Multiline: true}
 	OrgNameText    = Text{Field: "name", Label: "Organisation name", Max: MaxName, Empty: "Enter the organisation’s name"}
-	IdentifierText = Text{Field: "identifier", Label: "Identifier", Max: MaxIdentifier}
+	IdentifierText = Text{Field: "identifier", Label: "Identifier", Max: MaxIdentifier, Empty: "Enter the organisation’s identifier, such as GB-LAC-E10000014"}
 	PersonNameText = Text{Field: "name", Label: "Full name", Max: MaxName, Empty: "Enter the person’s full name"}
 	EmailText      = Text{Field: "email", Label: "Email address", Max: MaxEmail, Empty: "Enter an email address"}
 	OfferingRef    = Text{Field: "offering", Label: "Offering", Max: MaxName, Empty: "Choose an offering from the catalogue"}

@@ -1564,7 +1564,7 @@ func AdminOrgForm(p AdminOrgFormProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textField(p.Page.Errors, "identifier", "Identifier (optional)", "A GB-PPON, local-authority code or Companies House number, for example GB-LAC-E10000014.", p.Form.Identifier, "text", "off").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textField(p.Page.Errors, "identifier", "Identifier", "Its unique org-id: a local-authority code, GB-PPON or Companies House number, for example GB-LAC-E10000014. The transparency register and open data name the organisation by it.", p.Form.Identifier, "text", "off").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

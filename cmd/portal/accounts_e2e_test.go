@@ -32,7 +32,7 @@ func addE2EAccounts(ctx context.Context, db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	ccs, err := db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: "E2E Commercial Service", Type: store.OrgCCS})
+	ccs, err := db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: "E2E Commercial Service", Type: store.OrgCCS, Identifier: "GB-GOR-E2E"})
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func TestUserCommand(t *testing.T) {
 		}
 	})
 	t.Run("add reads the password from stdin", func(t *testing.T) {
-		out, _, err := run("first password ok\n", "add", "-email", "Ops@Example.gov.uk", "-name", "Ops", "-org", "Ops Council", "-org-type", "other", "-role", "admin")
+		out, _, err := run("first password ok\n", "add", "-email", "Ops@Example.gov.uk", "-name", "Ops", "-org", "Ops Council", "-org-type", "other", "-org-identifier", "GB-TEST-OPS", "-role", "admin")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -85,6 +85,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	role := fs.String("role", "", "buyer, reviewer, supplier or admin")
 	supplier := fs.String("supplier", "", "supplier slug, for supplier users")
 	orgType := fs.String("org-type", "", "create the organisation with this type if it does not exist")
+	orgID := fs.String("org-identifier", "", "with -org-type: the new organisation's unique identifier, such as GB-LAC-E10000014")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -104,7 +105,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	op := store.Operator()
 	org, err := db.OrganisationByName(ctx, *orgName)
 	if store.ErrorCode(err) == store.ENOTFOUND && *orgType != "" {
-		org, err = db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: *orgName, Type: *orgType})
+		org, err = db.CreateOrganisation(ctx, op, store.NewOrganisation{Name: *orgName, Type: *orgType, Identifier: *orgID})
 		if err == nil {
 			fmt.Fprintf(stdout, "created organisation %s (%s)\n", org.Name, org.TypeLabel())
 		}
