@@ -29,6 +29,20 @@ const seedCouncils = 40
 // baskets. It needs the demo catalogue and a reviewer (for first
 // approvals), and returns how many it added.
 func (db *DB) SeedSubmittedBaskets(ctx context.Context, n int, seed uint64) (int, error) {
+	return db.seedBaskets(ctx, n, seed, false)
+}
+
+// SeedApprovedQuotes adds n approved quotes from the same synthetic
+// councils, for the transparency register's scale tests (`portal seed
+// -awards N`, make bench): each submitted and approved (by both demo
+// reviewers when it needs two) through the same steps as a real one,
+// issued over the last two years. It needs the demo data.
+func (db *DB) SeedApprovedQuotes(ctx context.Context, n int, seed uint64) (int, error) {
+	return db.seedBaskets(ctx, n, seed, true)
+}
+
+// seedBaskets adds n submitted baskets, approved when approveAll.
+func (db *DB) seedBaskets(ctx context.Context, n int, seed uint64, approveAll bool) (int, error) {
 	if n <= 0 {
 		return 0, nil
 	}
@@ -38,7 +52,7 @@ func (db *DB) SeedSubmittedBaskets(ctx context.Context, n int, seed uint64) (int
 		terms []int
 	}
 	var buyers []*User
-	var reviewer *User
+	var reviewer, reviewer2 *User
 	// The synthetic buyers' password is random and thrown away: nobody
 	// signs in as them.
 	hash, err := hashPassword(ctx, crand.Text())
@@ -74,6 +88,9 @@ func (db *DB) SeedSubmittedBaskets(ctx context.Context, n int, seed uint64) (int
 		if reviewer, err = demoUser(ctx, tx, "reviewer@ccs.example"); err != nil {
 			return Errorf(EINVALID, "Cannot seed baskets: they need the demo reviewer (load the demo data first)")
 		}
+		if reviewer2, err = demoUser(ctx, tx, "reviewer2@ccs.example"); err != nil {
+			return Errorf(EINVALID, "Cannot seed baskets: they need the demo reviewers (load the demo data first)")
+		}
 		now := db.Now()
 		for i := range seedCouncils {
 			name := fmt.Sprintf("Seeded District Council %d", i+1)
@@ -105,6 +122,10 @@ func (db *DB) SeedSubmittedBaskets(ctx context.Context, n int, seed uint64) (int
 		return 0, err
 	}
 	today := db.Now()
+	span := 25 * 24 * time.Hour
+	if approveAll {
+		span = 730 * 24 * time.Hour
+	}
 	done := 0
 	for done < n {
 		if err := ctx.Err(); err != nil {
@@ -114,8 +135,9 @@ func (db *DB) SeedSubmittedBaskets(ctx context.Context, n int, seed uint64) (int
 		err := db.write(ctx, func(tx *sql.Tx) error {
 			for i := range k {
 				u := buyers[r.IntN(len(buyers))]
-				// Issued over the last 25 days, oldest first, at working hours.
-				at := today.Add(-time.Duration(25*24*float64(n-done-i)/float64(n)) * time.Hour).Add(-time.Duration(r.IntN(3600)) * time.Second)
+				// Issued over the span (25 days awaiting review, two years
+				// approved), oldest first.
+				at := today.Add(-time.Duration(float64(span) * float64(n-done-i) / float64(n))).Add(-time.Duration(r.IntN(3600)) * time.Second)
 				id, err := createBasket(ctx, tx, u, BasketNameText, fmt.Sprintf("Seeded basket %d", done+i+1), at)
 				if err != nil {
 					return err
@@ -137,7 +159,14 @@ func (db *DB) SeedSubmittedBaskets(ctx context.Context, n int, seed uint64) (int
 				if err != nil {
 					return err
 				}
-				if ref.ApprovalsNeeded == 2 && r.IntN(10) == 0 {
+				switch {
+				case approveAll:
+					for k, rv := range []*User{reviewer, reviewer2}[:ref.ApprovalsNeeded] {
+						if _, err := approve(ctx, tx, db.stmts, rv, id, "", ref.Version, at.Add(time.Duration(k+1)*time.Hour)); err != nil {
+							return err
+						}
+					}
+				case ref.ApprovalsNeeded == 2 && r.IntN(10) == 0:
 					if _, err := approve(ctx, tx, db.stmts, reviewer, id, "", ref.Version, at.Add(time.Hour)); err != nil {
 						return err
 					}

@@ -112,6 +112,21 @@ func TestSeedCommand(t *testing.T) {
 			t.Fatalf("portal seed -baskets: %q %v\n%s", out, err, errOut)
 		}
 	})
+	t.Run("approved quotes", func(t *testing.T) {
+		out, errOut, err := runCLI("seed", "-awards", "20", "-db", path)
+		if err != nil || !strings.Contains(out, "added 20 approved quotes") {
+			t.Fatalf("portal seed -awards: %q %v\n%s", out, err, errOut)
+		}
+		db, err := store.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		sum, err := db.AwardsSummary(context.Background(), store.AwardQuery{})
+		if err != nil || sum.Count != 3+20 { // the demo's three and the seeded
+			t.Fatalf("awards after seeding: %d (%v), want 23", sum.Count, err)
+		}
+	})
 	t.Run("an empty catalogue cannot be seeded", func(t *testing.T) {
 		_, _, err := runCLI("seed", "-offerings", "5", "-db", filepath.Join(t.TempDir(), "empty.db"))
 		if err == nil || !strings.Contains(err.Error(), "no agreements") {
@@ -175,8 +190,8 @@ func TestBadCommandLines(t *testing.T) {
 		{"bad trusted proxy", []string{"serve", "-db", db, "-trusted-proxies", "10.0.0.1"}, "is not a CIDR range", false},
 		{"no room for the page cache", []string{"serve", "-db", db, "-page-cache-mb", "0"}, "-page-cache-mb must be at least 1", false},
 		{"unknown migrate flag", []string{"migrate", "-nope"}, "flag provided but not defined: -nope", false},
-		{"seed without a count", []string{"seed", "-db", db}, "give -offerings N or -baskets N", false},
-		{"seed with a negative count", []string{"seed", "-db", db, "-offerings", "-3"}, "give -offerings N or -baskets N", false},
+		{"seed without a count", []string{"seed", "-db", db}, "give -offerings N, -baskets N or -awards N", false},
+		{"seed with a negative count", []string{"seed", "-db", db, "-offerings", "-3"}, "give -offerings N, -baskets N or -awards N", false},
 		{"seed with a word for a count", []string{"seed", "-db", db, "-offerings", "many"}, "invalid value", false},
 		{"backup without a file", []string{"backup", "-db", db}, "-to FILE is required", false},
 		{"migrate with a stray argument", []string{"migrate", "-db", db, "extra"}, `unexpected argument "extra"`, false},

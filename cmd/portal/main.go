@@ -30,7 +30,7 @@ Usage:
                  [-public-url http://127.0.0.1:8080] [-review-sla-days 2] [-bank-holidays FILE]
                  [-smtp-addr host:port -smtp-from ADDRESS [-smtp-insecure] [-smtp-retry 30s,2m,10m,1h] [-smtp-max-age 72h]]
   portal migrate [-db PATH]
-  portal seed    [-offerings N] [-baskets N] [-db PATH]
+  portal seed    [-offerings N] [-baskets N] [-awards N] [-db PATH]
   portal backup  -to FILE [-db PATH]
   portal check   [-db PATH]
   portal restore -from FILE [-db PATH]
@@ -133,12 +133,13 @@ func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs, dbPath := newFlags("seed", stderr)
 	n := fs.Int("offerings", 0, "number of synthetic offerings to add")
 	baskets := fs.Int("baskets", 0, "number of synthetic baskets awaiting review to add (needs the demo data)")
+	awards := fs.Int("awards", 0, "number of synthetic approved quotes to add (needs the demo data)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *n < 0 || *baskets < 0 || *n == 0 && *baskets == 0 {
-		fmt.Fprintln(stderr, "portal seed: give -offerings N or -baskets N (or both), more than 0")
+	if *n < 0 || *baskets < 0 || *awards < 0 || *n == 0 && *baskets == 0 && *awards == 0 {
+		fmt.Fprintln(stderr, "portal seed: give -offerings N, -baskets N or -awards N (or several), more than 0")
 		fs.Usage()
 		return flag.ErrHelp
 	}
@@ -162,6 +163,14 @@ func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		fmt.Fprintf(stdout, "added %d baskets awaiting review in %s\n", added, time.Since(start).Round(time.Millisecond))
+	}
+	if *awards > 0 {
+		start := time.Now()
+		added, err := db.SeedApprovedQuotes(ctx, *awards, *seed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %d approved quotes in %s\n", added, time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }
