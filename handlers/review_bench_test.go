@@ -24,59 +24,66 @@ import (
 // reviewBenchBaskets is the size of the queue the review benchmark serves.
 const reviewBenchBaskets = 10_000
 
-// reviewBenchDB builds, once per process, a database with the demo data and
-// reviewBenchBaskets submitted baskets (what `portal serve -demo` then
-// `portal seed -baskets 10000` give), kept in the system temp directory
-// between runs under a name that changes with the schema.
-var reviewBenchDB struct {
+// benchDB is one scale database that benchmarks build once per process.
+type benchDB struct {
 	once sync.Once
 	path string
 	err  error
 }
 
-func reviewBenchDatabase(b *testing.B) string {
+// benchDBs holds the benchDBs by name.
+var benchDBs sync.Map
+
+// benchDatabase returns a database with the demo data and what seed adds
+// (what `portal serve -demo` then `portal seed …` give), built once per
+// process and kept in the system temp directory between runs under a name
+// made of name and the schema version, so a migration rebuilds it.
+// Benchmarks copy it before use.
+func benchDatabase(b *testing.B, name string, seed func(context.Context, *store.DB) error) string {
 	b.Helper()
-	reviewBenchDB.once.Do(func() {
+	v, _ := benchDBs.LoadOrStore(name, &benchDB{})
+	d := v.(*benchDB)
+	d.once.Do(func() {
 		ctx := context.Background()
 		probe, err := store.Open(ctx, filepath.Join(b.TempDir(), "probe.db"))
 		if err != nil {
-			reviewBenchDB.err = err
+			d.err = err
 			return
 		}
 		schema, _ := probe.SchemaVersion(ctx)
 		probe.Close()
-		path := filepath.Join(os.TempDir(), fmt.Sprintf("portal-bench-review-%d-s%d.db", reviewBenchBaskets, schema))
+		path := filepath.Join(os.TempDir(), fmt.Sprintf("portal-bench-%s-s%d.db", name, schema))
 		if _, err := os.Stat(path); err == nil {
-			reviewBenchDB.path = path
+			d.path = path
 			return
 		}
-		b.Logf("building %d submitted baskets in %s (kept for later runs)…", reviewBenchBaskets, path)
+		b.Logf("building %s in %s (kept for later runs)…", name, path)
 		tmp := path + ".building"
 		os.Remove(tmp)
 		db, err := store.Open(ctx, tmp)
 		if err != nil {
-			reviewBenchDB.err = err
+			d.err = err
 			return
 		}
 		start := time.Now()
 		_, err = db.LoadDemo(ctx, store.DemoPasswordDefault)
 		if err == nil {
-			_, err = db.SeedSubmittedBaskets(ctx, reviewBenchBaskets, 1)
+			err = seed(ctx, db)
 		}
 		if cerr := db.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			reviewBenchDB.err = err
+			d.err = err
 			return
 		}
 		b.Logf("built in %s", time.Since(start).Round(100*time.Millisecond))
-		reviewBenchDB.path, reviewBenchDB.err = path, os.Rename(tmp, path)
+		d.path, d.err = path, os.Rename(tmp, path)
 	})
-	if reviewBenchDB.err != nil {
-		b.Fatal(reviewBenchDB.err)
+	if d.err != nil {
+		b.Fatal(d.err)
 	}
-	return reviewBenchDB.path
+	return d.path
 }
 
 // BenchmarkReviewQueue serves the review queue over real HTTP on loopback to
@@ -85,7 +92,10 @@ func reviewBenchDatabase(b *testing.B) string {
 // reports the latency percentiles (target: p95 under 50 ms).
 func BenchmarkReviewQueue(b *testing.B) {
 	store.UseTestPasswordParams()
-	src := reviewBenchDatabase(b)
+	src := benchDatabase(b, fmt.Sprintf("review-%d", reviewBenchBaskets), func(ctx context.Context, db *store.DB) error {
+		_, err := db.SeedSubmittedBaskets(ctx, reviewBenchBaskets, 1)
+		return err
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// A copy per run: the portal writes sessions into its database.

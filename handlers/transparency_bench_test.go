@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,67 +24,15 @@ import (
 // benchmarks serve (issue 11: 100 000 approved quotes).
 const transparencyBenchAwards = 100_000
 
-// transparencyBenchDB builds, once per process, a database with the demo
-// data and transparencyBenchAwards approved quotes (what `portal serve
-// -demo` then `portal seed -awards 100000` give), kept in the system temp
-// directory between runs under a name that changes with the schema.
-var transparencyBenchDB struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-func transparencyBenchDatabase(b *testing.B) string {
-	b.Helper()
-	transparencyBenchDB.once.Do(func() {
-		ctx := context.Background()
-		probe, err := store.Open(ctx, filepath.Join(b.TempDir(), "probe.db"))
-		if err != nil {
-			transparencyBenchDB.err = err
-			return
-		}
-		schema, _ := probe.SchemaVersion(ctx)
-		probe.Close()
-		path := filepath.Join(os.TempDir(), fmt.Sprintf("portal-bench-awards-%d-s%d.db", transparencyBenchAwards, schema))
-		if _, err := os.Stat(path); err == nil {
-			transparencyBenchDB.path = path
-			return
-		}
-		b.Logf("building %d approved quotes in %s (kept for later runs; several minutes)…", transparencyBenchAwards, path)
-		tmp := path + ".building"
-		os.Remove(tmp)
-		db, err := store.Open(ctx, tmp)
-		if err != nil {
-			transparencyBenchDB.err = err
-			return
-		}
-		start := time.Now()
-		_, err = db.LoadDemo(ctx, store.DemoPasswordDefault)
-		if err == nil {
-			_, err = db.SeedApprovedQuotes(ctx, transparencyBenchAwards, 1)
-		}
-		if cerr := db.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			transparencyBenchDB.err = err
-			return
-		}
-		b.Logf("built in %s", time.Since(start).Round(100*time.Millisecond))
-		transparencyBenchDB.path, transparencyBenchDB.err = path, os.Rename(tmp, path)
-	})
-	if transparencyBenchDB.err != nil {
-		b.Fatal(transparencyBenchDB.err)
-	}
-	return transparencyBenchDB.path
-}
-
 // transparencyBenchServer serves a copy of the benchmark database over
 // loopback HTTP.
 func transparencyBenchServer(b *testing.B) *httptest.Server {
 	b.Helper()
 	store.UseTestPasswordParams()
-	src := transparencyBenchDatabase(b)
+	src := benchDatabase(b, fmt.Sprintf("awards-%d", transparencyBenchAwards), func(ctx context.Context, db *store.DB) error {
+		_, err := db.SeedApprovedQuotes(ctx, transparencyBenchAwards, 1)
+		return err
+	})
 	path := filepath.Join(b.TempDir(), "portal.db")
 	in, err := os.Open(src)
 	if err != nil {

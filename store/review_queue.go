@@ -182,15 +182,25 @@ func ParseReviewQuery(v url.Values) (ReviewQuery, []FieldError) {
 		errs = append(errs, FieldError{"sort", "Sort by age or by value"})
 		q.Sort = ""
 	}
-	if p := v.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || !allDigits(p) || n < 1 || n > 100_000 {
-			errs = append(errs, FieldError{"page", "Choose a page number from the list"})
-		} else {
-			q.Page = n
-		}
+	if n, fe := parsePage(v); fe != nil {
+		errs = append(errs, *fe)
+	} else {
+		q.Page = n
 	}
 	return q, errs
+}
+
+// parsePage reads a list's page parameter: 1 when absent.
+func parsePage(v url.Values) (int, *FieldError) {
+	p := v.Get("page")
+	if p == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || !allDigits(p) || n < 1 || n > 100_000 {
+		return 1, &FieldError{"page", "Choose a page number from the list"}
+	}
+	return n, nil
 }
 
 // Values is the query as URL parameters (defaults left out).

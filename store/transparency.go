@@ -150,13 +150,10 @@ func ParseAwardQuery(v url.Values) (AwardQuery, []FieldError) {
 		errs = append(errs, FieldError{"sort", "Sort by approval date or by value"})
 		q.Sort = ""
 	}
-	if p := v.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || !allDigits(p) || n < 1 || n > 100_000 {
-			errs = append(errs, FieldError{"page", "Choose a page number from the list"})
-		} else {
-			q.Page = n
-		}
+	if n, fe := parsePage(v); fe != nil {
+		errs = append(errs, *fe)
+	} else {
+		q.Page = n
 	}
 	return q, errs
 }
