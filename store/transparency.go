@@ -257,37 +257,51 @@ type AwardRegister struct {
 	Organisations []Choice
 }
 
-// awardsFrom is the FROM clause of the register's queries; awardJoins
-// may follow it.
-const awardsFrom = ` FROM quote_versions v JOIN quotes q ON q.id = v.quote_id`
-
-// awardFilter is the WHERE clause and arguments shared by the register,
-// its totals and the exports: the one reading of an AwardQuery's filters.
-func awardFilter(q AwardQuery) (string, []any) {
-	where := []string{"v.status = 'approved'"}
-	var args []any
-	if q.Agreement != "" {
-		where = append(where, "q.agreement_id = (SELECT id FROM agreements WHERE slug = :agreement)")
-		args = append(args, sql.Named("agreement", q.Agreement))
-	}
+// awardFilter is the FROM and WHERE clauses and arguments shared by the
+// register, its totals and the exports: the one reading of an AwardQuery's
+// filters. The FROM clause names quote_versions v, and quotes q when
+// withQuotes (the columns of awardJoins need it).
+//
+// SQLite's planner, without statistics, prefers the review queue's index on
+// status, which would read every approved row from the table and sort it;
+// so the plan is chosen here: for one organisation, from its quotes (a few
+// thousand at most), else along the approved versions' partial index in the
+// order asked for (dates and values are ranges of it, and a page stops
+// after its rows).
+func awardFilter(q AwardQuery, withQuotes bool) (from, where string, args []any) {
+	conds := []string{"v.status = 'approved'"}
 	if q.Organisation != "" {
-		where = append(where, "q.org_id = (SELECT id FROM organisations WHERE identifier = :org COLLATE NOCASE)")
+		from = ` FROM quotes q CROSS JOIN quote_versions v ON v.quote_id = q.id`
+		conds = append(conds, "q.org_id = (SELECT id FROM organisations WHERE identifier = :org COLLATE NOCASE)")
 		args = append(args, sql.Named("org", q.Organisation))
+	} else {
+		index := "quote_versions_approved_date"
+		if q.Sort == AwardSortValue {
+			index = "quote_versions_approved_value"
+		}
+		from = ` FROM quote_versions v INDEXED BY ` + index
+		if withQuotes {
+			from += ` JOIN quotes q ON q.id = v.quote_id`
+		}
+	}
+	if q.Agreement != "" {
+		conds = append(conds, "v.quote_id IN (SELECT id FROM quotes WHERE agreement_id = (SELECT id FROM agreements WHERE slug = :agreement))")
+		args = append(args, sql.Named("agreement", q.Agreement))
 	}
 	// Approval times are stored as RFC 3339 UTC, so the UK days' bounds
 	// compare as text.
 	if t, err := time.ParseInLocation(time.DateOnly, q.From, London); err == nil {
-		where = append(where, "v.decided_at >= :from")
+		conds = append(conds, "v.decided_at >= :from")
 		args = append(args, sql.Named("from", timestamp(t)))
 	}
 	if t, err := time.ParseInLocation(time.DateOnly, q.To, London); err == nil {
-		where = append(where, "v.decided_at < :to")
+		conds = append(conds, "v.decided_at < :to")
 		args = append(args, sql.Named("to", timestamp(t.AddDate(0, 0, 1))))
 	}
 	if c := bandCondition(q.Band, "v.gross_total_pence"); c != "" {
-		where = append(where, c)
+		conds = append(conds, c)
 	}
-	return " WHERE " + strings.Join(where, " AND "), args
+	return from, " WHERE " + strings.Join(conds, " AND "), args
 }
 
 func awardOrder(q AwardQuery) string {
@@ -328,9 +342,12 @@ func scanAward(r scanner, withSnapshot bool) (Award, error) {
 func awardTotals(ctx context.Context, tx *sql.Tx, q AwardQuery) (AwardTotals, error) {
 	var t AwardTotals
 	var latest sql.NullString
-	where, args := awardFilter(q)
+	// Totals read the date index (or one organisation's quotes): the
+	// order does not matter, and the date filters are ranges of it.
+	q.Sort = AwardSortDate
+	from, where, args := awardFilter(q, false)
 	err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(v.net_total_pence), 0), coalesce(sum(v.vat_pence), 0),
-		coalesce(sum(v.gross_total_pence), 0), coalesce(sum(v.savings_pence), 0), max(v.decided_at)`+awardsFrom+where, args...).
+		coalesce(sum(v.gross_total_pence), 0), coalesce(sum(v.savings_pence), 0), max(v.decided_at)`+from+where, args...).
 		Scan(&t.Count, &t.NetPence, &t.VATPence, &t.GrossPence, &t.Saved, &latest)
 	t.Latest = parseTimestamp(latest.String)
 	return t, err
@@ -355,10 +372,13 @@ func (db *DB) AwardRegister(ctx context.Context, q AwardQuery) (AwardRegister, e
 			return err
 		}
 		r.Pages = max(1, (r.Totals.Count+AwardsPerPage-1)/AwardsPerPage)
-		where, args := awardFilter(q)
+		// The page's versions first, from the index alone, then their
+		// details: a deep page skips index entries, not joined rows.
+		from, where, args := awardFilter(q, false)
 		args = append(args, sql.Named("limit", AwardsPerPage), sql.Named("offset", (r.Page-1)*AwardsPerPage))
 		r.Awards, err = collect(ctx, tx, func(s scanner) (Award, error) { return scanAward(s, false) },
-			`SELECT `+awardColumns+awardsFrom+awardJoins+where+awardOrder(q)+` LIMIT :limit OFFSET :offset`, args...)
+			`SELECT `+awardColumns+` FROM (SELECT v.id`+from+where+awardOrder(q)+` LIMIT :limit OFFSET :offset) p
+			JOIN quote_versions v ON v.id = p.id JOIN quotes q ON q.id = v.quote_id`+awardJoins+awardOrder(q), args...)
 		return err
 	})
 	return r, err
@@ -385,9 +405,9 @@ func (db *DB) EachAward(ctx context.Context, q AwardQuery, snapshots bool, fn fu
 	if snapshots {
 		cols += ", v.snapshot"
 	}
-	where, args := awardFilter(q)
+	from, where, args := awardFilter(q, true)
 	return db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+cols+awardsFrom+awardJoins+where+awardOrder(q), args...)
+		rows, err := tx.QueryContext(ctx, `SELECT `+cols+from+awardJoins+where+awardOrder(q), args...)
 		if err != nil {
 			return err
 		}
@@ -452,7 +472,7 @@ func (db *DB) EachSpendLine(ctx context.Context, u *User, orgID int64, fn func(A
 		return err
 	}
 	return db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+awardColumns+`, v.snapshot`+awardsFrom+awardJoins+`
+		rows, err := tx.QueryContext(ctx, `SELECT `+awardColumns+`, v.snapshot FROM quotes q CROSS JOIN quote_versions v ON v.quote_id = q.id`+awardJoins+`
 			WHERE v.status = 'approved' AND q.org_id = ? ORDER BY v.decided_at, v.id`, o.ID)
 		if err != nil {
 			return err
