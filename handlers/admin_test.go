@@ -162,3 +162,20 @@ func TestAdminCannotDisableSelf(t *testing.T) {
 		t.Fatalf("bad id: %d, want 404", w.Code)
 	}
 }
+
+func TestAdminOrganisationIdentifierIsUnique(t *testing.T) {
+	env := newAuthEnv(t)
+	admin := env.client()
+	admin.signIn("admin")
+	for _, tt := range []struct{ identifier, want string }{
+		{"", "Enter the organisation’s identifier"},
+		{"gb-lac-e10000001", "scheme and a number"},
+		{"GB-LAC-e10000001", "already belongs to Testshire County Council"},
+	} {
+		w := admin.do("POST", "/admin/organisations", url.Values{"name": {"Newshire Council"}, "type": {store.OrgCountyCouncil}, "identifier": {tt.identifier}})
+		if w.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("identifier %q: got %d, want 422", tt.identifier, w.Code)
+		}
+		checkErrorSummary(t, authDoc(t, w), "identifier", tt.want)
+	}
+}

@@ -298,6 +298,11 @@ func TestOCDSPackage(t *testing.T) {
 	if err := schema.Validate(inst); err != nil {
 		t.Fatalf("the package is not valid OCDS 1.1: %v", err)
 	}
+	// The validator is in earnest: a tag outside the codelist fails.
+	broken := bytes.Replace(w.Body.Bytes(), []byte(`"tag":["award","contract"]`), []byte(`"tag":["awarded"]`), 1)
+	if bad, err := jsonschema.UnmarshalJSON(bytes.NewReader(broken)); err != nil || schema.Validate(bad) == nil {
+		t.Fatalf("a package with tag \"awarded\" passed the schema (%v)", err)
+	}
 	var pkg struct {
 		URI, Version, PublishedDate string
 		Releases                    []struct {
