@@ -32,13 +32,82 @@ func (db *DB) SeedSubmittedBaskets(ctx context.Context, n int, seed uint64) (int
 	return db.seedBaskets(ctx, n, seed, false)
 }
 
+// seedRealAwards is how many approved quotes SeedApprovedQuotes makes
+// through the real steps; the rest are copies of them.
+const seedRealAwards = 2_000
+
 // SeedApprovedQuotes adds n approved quotes from the same synthetic
 // councils, for the transparency register's scale tests (`portal seed
-// -awards N`, make bench): each submitted and approved (by both demo
-// reviewers when it needs two) through the same steps as a real one,
-// issued over the last two years. It needs the demo data.
+// -awards N`, make bench), issued over the last two years. Up to
+// seedRealAwards are submitted and approved (by both demo reviewers when
+// they need two) through the same steps as a real one; the real steps slow
+// down as councils' histories grow (about 500 a minute on this machine
+// under load), so the rest are copies of those made in SQL, in batches:
+// new baskets, quotes with new references, approved versions with the same
+// snapshots and figures and their approvals, all moved back by a whole
+// number of weeks (their audit trail is not copied). It needs the demo
+// data.
 func (db *DB) SeedApprovedQuotes(ctx context.Context, n int, seed uint64) (int, error) {
-	return db.seedBaskets(ctx, n, seed, true)
+	real, err := db.seedBaskets(ctx, min(n, seedRealAwards), seed, true)
+	if err != nil || real >= n {
+		return real, err
+	}
+	copied, err := db.copyApprovedQuotes(ctx, real, n-real)
+	return real + copied, err
+}
+
+// copyApprovedQuotes adds n copies of the last m approved quote versions.
+func (db *DB) copyApprovedQuotes(ctx context.Context, m, n int) (int, error) {
+	done := 0
+	for batch := 1; done < n; batch++ {
+		k := min(m, n-done)
+		shift := fmt.Sprintf("-%d days", 7*(1+batch%100))
+		err := db.write(ctx, func(tx *sql.Tx) error {
+			stmts := []string{
+				`CREATE TEMP TABLE IF NOT EXISTS seed_tpl (rn INTEGER PRIMARY KEY, vid INTEGER, qid INTEGER, bid INTEGER)`,
+				`DELETE FROM temp.seed_tpl`,
+				`INSERT INTO temp.seed_tpl (vid, qid, bid) SELECT v.id, q.id, q.basket_id FROM quote_versions v JOIN quotes q ON q.id = v.quote_id
+					WHERE v.status = 'approved' AND v.id IN (SELECT id FROM quote_versions WHERE status = 'approved' ORDER BY id DESC LIMIT :m)
+					ORDER BY v.id LIMIT :k`,
+				`INSERT INTO baskets (id, org_id, owner_id, name, agreement_id, status, version, has_requirements, need, budget_pence, sites,
+					required_by, weight_price, weight_quality, weight_social, created_at, updated_at)
+					SELECT :ob + t.rn, b.org_id, b.owner_id, b.name, b.agreement_id, b.status, b.version, b.has_requirements, b.need, b.budget_pence,
+					b.sites, b.required_by, b.weight_price, b.weight_quality, b.weight_social,
+					strftime('%Y-%m-%dT%H:%M:%SZ', b.created_at, :shift), strftime('%Y-%m-%dT%H:%M:%SZ', b.updated_at, :shift)
+					FROM temp.seed_tpl t JOIN baskets b ON b.id = t.bid`,
+				`INSERT INTO quotes (id, ref, basket_id, org_id, agreement_id, created_at)
+					SELECT :oq + t.rn, printf('Q-%s-%06d', strftime('%Y', q.created_at, :shift), 500000 + :oq + t.rn), :ob + t.rn, q.org_id, q.agreement_id,
+					strftime('%Y-%m-%dT%H:%M:%SZ', q.created_at, :shift)
+					FROM temp.seed_tpl t JOIN quotes q ON q.id = t.qid`,
+				`INSERT INTO quote_versions (id, quote_id, version, status, issued_by, issued_at, valid_until, inlife_bp, list_total_pence,
+					net_total_pence, vat_pence, gross_total_pence, savings_pence, approvals_needed, snapshot, decided_at)
+					SELECT :ov + t.rn, :oq + t.rn, 1, 'approved', v.issued_by, strftime('%Y-%m-%dT%H:%M:%SZ', v.issued_at, :shift), date(v.valid_until, :shift),
+					v.inlife_bp, v.list_total_pence, v.net_total_pence, v.vat_pence, v.gross_total_pence, v.savings_pence, v.approvals_needed, v.snapshot,
+					strftime('%Y-%m-%dT%H:%M:%SZ', v.decided_at, :shift)
+					FROM temp.seed_tpl t JOIN quote_versions v ON v.id = t.vid`,
+				`INSERT INTO quote_approvals (quote_version_id, reviewer_id, at)
+					SELECT :ov + t.rn, a.reviewer_id, strftime('%Y-%m-%dT%H:%M:%SZ', a.at, :shift)
+					FROM temp.seed_tpl t JOIN quote_approvals a ON a.quote_version_id = t.vid ORDER BY a.id`,
+			}
+			var ob, oq, ov int64
+			if err := tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(id), 0) FROM baskets), (SELECT coalesce(max(id), 0) FROM quotes),
+				(SELECT coalesce(max(id), 0) FROM quote_versions)`).Scan(&ob, &oq, &ov); err != nil {
+				return err
+			}
+			args := []any{sql.Named("m", m), sql.Named("k", k), sql.Named("ob", ob), sql.Named("oq", oq), sql.Named("ov", ov), sql.Named("shift", shift)}
+			for _, q := range stmts {
+				if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+					return fmt.Errorf("copy approved quotes: %w", err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return done, err
+		}
+		done += k
+	}
+	return done, nil
 }
 
 // seedBaskets adds n submitted baskets, approved when approveAll.

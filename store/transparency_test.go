@@ -390,3 +390,42 @@ func TestIdentifierMigration(t *testing.T) {
 		t.Fatalf("identifiers after the migration: got %v, want %v", got, want)
 	}
 }
+
+func TestCopyApprovedQuotesForScale(t *testing.T) {
+	UseTestPasswordParams()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.LoadDemo(t.Context(), DemoPasswordDefault); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := db.AwardsSummary(t.Context(), AwardQuery{})
+	n, err := db.copyApprovedQuotes(t.Context(), before.Count, 7)
+	if err != nil || n != 7 {
+		t.Fatalf("copied %d (%v), want 7", n, err)
+	}
+	after, err := db.AwardsSummary(t.Context(), AwardQuery{})
+	if err != nil || after.Count != before.Count+7 {
+		t.Fatalf("awards %d (%v), want %d", after.Count, err, before.Count+7)
+	}
+	refs := map[string]bool{}
+	if err := db.EachAward(t.Context(), AwardQuery{}, true, func(a Award) error {
+		if refs[a.Ref] {
+			t.Errorf("reference %s twice", a.Ref)
+		}
+		refs[a.Ref] = true
+		if a.ApprovedAt.IsZero() || a.Snapshot == nil || len(a.Snapshot.Lines) == 0 {
+			t.Errorf("%s copied without its approval time or snapshot", a.Ref)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var bad int
+	db.r.QueryRow(`SELECT count(*) FROM quote_versions WHERE status = 'approved' AND approvals <> approvals_needed`).Scan(&bad)
+	if bad != 0 {
+		t.Fatalf("%d copied versions whose approvals do not match what they needed", bad)
+	}
+}
