@@ -271,7 +271,7 @@ type AwardRegister struct {
 func awardFilter(q AwardQuery, withQuotes bool) (from, where string, args []any) {
 	conds := []string{"v.status = 'approved'"}
 	if q.Organisation != "" {
-		from = ` FROM quotes q CROSS JOIN quote_versions v ON v.quote_id = q.id`
+		from = ` FROM quotes q CROSS JOIN quote_versions v INDEXED BY quote_versions_approved_quote ON v.quote_id = q.id`
 		conds = append(conds, "q.org_id = (SELECT id FROM organisations WHERE identifier = :org COLLATE NOCASE)")
 		args = append(args, sql.Named("org", q.Organisation))
 	} else {
@@ -364,7 +364,8 @@ func (db *DB) AwardRegister(ctx context.Context, q AwardQuery) (AwardRegister, e
 			return err
 		}
 		if r.Organisations, err = collect(ctx, tx, scanChoice, `SELECT o.identifier, o.name FROM organisations o
-			WHERE EXISTS (SELECT 1 FROM quotes q JOIN quote_versions v ON v.quote_id = q.id WHERE q.org_id = o.id AND v.status = 'approved')
+			WHERE EXISTS (SELECT 1 FROM quotes q CROSS JOIN quote_versions v INDEXED BY quote_versions_approved_quote ON v.quote_id = q.id
+				WHERE q.org_id = o.id AND v.status = 'approved')
 			ORDER BY o.name COLLATE NOCASE`); err != nil {
 			return err
 		}
@@ -472,7 +473,7 @@ func (db *DB) EachSpendLine(ctx context.Context, u *User, orgID int64, fn func(A
 		return err
 	}
 	return db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+awardColumns+`, v.snapshot FROM quotes q CROSS JOIN quote_versions v ON v.quote_id = q.id`+awardJoins+`
+		rows, err := tx.QueryContext(ctx, `SELECT `+awardColumns+`, v.snapshot FROM quotes q CROSS JOIN quote_versions v INDEXED BY quote_versions_approved_quote ON v.quote_id = q.id`+awardJoins+`
 			WHERE v.status = 'approved' AND q.org_id = ? ORDER BY v.decided_at, v.id`, o.ID)
 		if err != nil {
 			return err

@@ -42,4 +42,7 @@ CREATE INDEX quote_versions_approved_date ON quote_versions
     (decided_at, id, quote_id, net_total_pence, vat_pence, gross_total_pence, savings_pence) WHERE status = 'approved';
 CREATE INDEX quote_versions_approved_value ON quote_versions
     (gross_total_pence, id, quote_id, decided_at, net_total_pence, vat_pence, savings_pence) WHERE status = 'approved';
+-- One organisation's approved versions, found from its quotes.
+CREATE INDEX quote_versions_approved_quote ON quote_versions
+    (quote_id, decided_at, id, net_total_pence, vat_pence, gross_total_pence, savings_pence) WHERE status = 'approved';
 CREATE INDEX quotes_agreement ON quotes (agreement_id);
