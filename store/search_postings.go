@@ -75,7 +75,7 @@ func (db *DB) readPostings(ctx context.Context) (version int64, out []termPostin
 	if !postingsWeightsOK {
 		return 0, nil, nil
 	}
-	err = db.read(ctx, func(tx *sql.Tx) error {
+	err = db.searchRead(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&version); err != nil {
 			return err
 		}
