@@ -190,23 +190,11 @@ const searchCacheSize = 512
 
 func (db *DB) buildIndex(ctx context.Context) (*catalogueIndex, error) {
 	idx := &catalogueIndex{}
-	// The frequent terms' postings (search_postings.go) are read at the
-	// same time, on another connection: they take about as long. They are
-	// kept only if they are for the same catalogue version as the index.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type postingsResult struct {
-		version  int64
-		postings []termPostings
-		err      error
-	}
-	postings := make(chan postingsResult, 1)
-	go func() {
-		var r postingsResult
-		r.version, r.postings, r.err = db.readPostings(ctx)
-		postings <- r
-	}()
-	err := db.searchRead(ctx, func(tx *sql.Tx) error {
+	// One connection, outside the searches' budget (search_index.go), in
+	// one snapshot: a build in the background takes a quarter of the
+	// default reader pool, searches at most half, and signed-in pages
+	// always have the rest.
+	err := db.read(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&idx.version); err != nil {
 			return err
 		}
@@ -301,15 +289,15 @@ func (db *DB) buildIndex(ctx context.Context) (*catalogueIndex, error) {
 				idx.byID[e.id] = int32(pos)
 			}
 		}
-		return loadFTSStats(ctx, tx, idx)
+		if err := loadFTSStats(ctx, tx, idx); err != nil || idx.fts == nil {
+			return err
+		}
+		// The frequent terms' postings (search_postings.go).
+		idx.fts.postings, err = readPostings(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if r := <-postings; r.err != nil {
-		return nil, r.err
-	} else if idx.fts != nil && r.version == idx.version {
-		idx.fts.postings = r.postings
 	}
 	idx.byPrice = slices.Clone(idx.byName)
 	slices.SortStableFunc(idx.byPrice, func(a, b int32) int {

@@ -62,23 +62,18 @@ var postingsWeights, postingsWeightsOK = func() (w [16]uint16, ok bool) {
 }()
 
 // readPostings reads the postings of the most frequent terms, in term
-// order, and the catalogue version they are for. It needs nothing from the
-// catalogue index, so buildIndex runs it alongside its own reading, which
-// takes about as long (at 100 000 offerings, 0.8 s each on one CPU): one
-// connection, in one read transaction, also keeps memory and code small.
+// order, in buildIndex's read transaction (at 100 000 offerings, about as
+// long as the rest of the build: 0.8 s each on one CPU).
 //
 // The terms are those with the most instances, found in the fts5vocab row
 // table (migration 0001; one pass over the index's terms; a database
 // without it gets none), within postingsBudget. A term whose f overflows a
 // uint16 is left out; if row ids are too sparse for a slice, all are.
-func (db *DB) readPostings(ctx context.Context) (version int64, out []termPostings, err error) {
+func readPostings(ctx context.Context, tx *sql.Tx) (out []termPostings, err error) {
 	if !postingsWeightsOK {
-		return 0, nil, nil
+		return nil, nil
 	}
-	err = db.searchRead(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&version); err != nil {
-			return err
-		}
+	err = func() error {
 		var exists, rows, minID, maxID int64
 		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sqlite_schema WHERE name = 'offerings_fts_row'),
 			count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM offerings_fts_docsize`).Scan(&exists, &rows, &minID, &maxID); err != nil {
@@ -118,12 +113,12 @@ func (db *DB) readPostings(ctx context.Context) (version int64, out []termPostin
 			}
 		}
 		return nil
-	})
+	}()
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b termPostings) int { return strings.Compare(a.term, b.term) })
-	return version, out, nil
+	return out, nil
 }
 
 // termFreq sums one term's vocab instance list into f by row id; nil if a
