@@ -22,20 +22,20 @@ const (
 )
 
 type editResult struct {
-	ran                bool
-	offerings          int
-	duration           time.Duration
-	edits              int
-	searches           int
-	stale              int // answered from the previous index while the next was built
-	p50, p95, max      time.Duration
+	ran           bool
+	offerings     int
+	duration      time.Duration
+	edits         int
+	searches      int
+	stale         int // answered from the previous index while the next was built
+	p50, p95, max time.Duration
 	// the same searches just before, without edits, side by side on this shared machine
-	quietSearches              int
+	quietSearches                int
 	quietP50, quietP95, quiet100 time.Duration
-	rebuilds           int64
-	rebuildTime        time.Duration // their total
-	firstBuild         time.Duration
-	searchesPerRebuild float64
+	rebuilds                     int64
+	rebuildTime                  time.Duration // their total
+	firstBuild                   time.Duration
+	searchesPerRebuild           float64
 }
 
 func (r editResult) ok() bool { return !r.ran || r.p95 < targetEditSearchP95 }
