@@ -1433,6 +1433,8 @@ func (db *DB) offeringsAt(ctx context.Context, idx *catalogueIndex, positions []
 	if err != nil {
 		return nil, err
 	}
-	// An offering deleted since the index was built is left out.
-	return slices.DeleteFunc(out, func(o Offering) bool { return o.ID == 0 }), nil
+	// An offering deleted or withdrawn since the index was built (a search
+	// answered from the previous index while the next is built) is left
+	// out: withdrawal takes effect at once, everywhere.
+	return slices.DeleteFunc(out, func(o Offering) bool { return o.ID == 0 || !o.Active }), nil
 }

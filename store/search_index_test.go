@@ -63,7 +63,7 @@ func TestIndexRebuildDoesNotStallSearch(t *testing.T) {
 	started, release := holdIndexBuilds(t, db)
 	builds := db.Stats().SearchIndexBuilds
 
-	const edits = 200
+	const edits = 200 // and one withdrawal
 	var wg sync.WaitGroup
 	errs := make(chan error, 4*edits)
 	for i := range edits {
@@ -104,12 +104,18 @@ func TestIndexRebuildDoesNotStallSearch(t *testing.T) {
 		t.Fatalf("while the rebuild was held: %d builds finished, want none", got-builds)
 	}
 
+	// A withdrawal shows at once, even from the previous index.
+	setOfferingActive(t, db, "bolt-sim-10gb", false)
+	if got := slugsOf(mustSearch(t, db, cheap).Offerings); slices.Contains(got, "bolt-sim-10gb") || !slices.Contains(got, "acme-iot-sim") {
+		t.Errorf("after a withdrawal, during the rebuild: got %v, want bolt-sim-10gb left out (and acme-iot-sim, from the previous index, in)", got)
+	}
+
 	release()
 	if err := db.WaitSearchIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := db.Stats().SearchIndexBuilds - builds; n < 1 || n > 2 {
-		t.Errorf("rebuilds after %d edits: got %d, want 1 or 2", edits, n)
+		t.Errorf("rebuilds after %d edits and a withdrawal: got %d, want 1 or 2", edits, n)
 	}
 	res := search(t, db, cheap)
 	if got := slugsOf(res.Offerings); slices.Contains(got, "acme-iot-sim") || res.Stale {
@@ -122,6 +128,17 @@ func TestIndexRebuildDoesNotStallSearch(t *testing.T) {
 	if d := db.Stats().SearchIndexLast; d <= 0 {
 		t.Errorf("last rebuild duration: got %v, want it recorded", d)
 	}
+}
+
+// mustSearch runs SearchOfferings on whatever index there is (search waits
+// for a current one).
+func mustSearch(t *testing.T, db *DB, p SearchParams) SearchResult {
+	t.Helper()
+	res, err := db.SearchOfferings(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 // TestIndexRebuildOutlivesTheSearchThatAskedForIt cancels the only search
