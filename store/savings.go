@@ -93,7 +93,7 @@ func (db *DB) Savings(ctx context.Context, f SavingsFilter) (Savings, error) {
 // savingsByQuote sums the approved versions' totals: overall, by agreement
 // and by UK month of approval.
 func savingsByQuote(ctx context.Context, tx *sql.Tx, f SavingsFilter, s *Savings) error {
-	rows, err := tx.QueryContext(ctx, `SELECT a.title, v.decided_at, v.list_total_pence, v.net_total_pence, v.savings_pence
+	rows, err := tx.QueryContext(ctx, `SELECT a.title, coalesce(v.decided_at, v.issued_at), v.list_total_pence, v.net_total_pence, v.savings_pence
 		FROM quote_versions v JOIN quotes q ON q.id = v.quote_id JOIN agreements a ON a.id = q.agreement_id
 		WHERE v.status = 'approved' AND (:org = 0 OR q.org_id = :org)`, sql.Named("org", f.OrgID))
 	if err != nil {
