@@ -183,3 +183,60 @@ func TestAboutTheData(t *testing.T) {
 		}
 	}
 }
+
+func TestAgreementPublishesCommitmentsAndEvaluation(t *testing.T) {
+	env := newAuthEnv(t)
+	ctx := context.Background()
+	// An agreement without commitments says so rather than leaving a gap.
+	err := env.db.LoadCatalogue(ctx, store.Catalogue{Agreements: []store.NewAgreement{{Slug: "bare", CCSRef: "BARE-1", Title: "Bare agreement",
+		SupplierSlug: store.DemoSupplierFFC, StartsOn: "2026-01-01", EndsOn: "2027-01-01", Tiers: []store.Tier{{FromPence: 0, BP: 0}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mou := store.DemoCatalogue().Agreements[0]
+	for _, tt := range []struct {
+		slug          string
+		wantLD        []string
+		wantOwnWords  []string
+		wantNoneLines int
+	}{
+		{store.DemoAgreementMoU, mou.LearningDevelopment, mou.Evaluation, 0},
+		{"bare", nil, nil, 2},
+	} {
+		doc := parseHTML(t, get(env.e, "/agreements/"+tt.slug).Body.Bytes())
+		if got := texts(doc.Find("#learning-development ~ ul").First().Find("li")); strings.Join(got, "|") != strings.Join(tt.wantLD, "|") {
+			t.Errorf("%s: learning and development %q, want %q", tt.slug, got, tt.wantLD)
+		}
+		none := 0
+		doc.Find("main p").Each(func(_ int, p *goquery.Selection) {
+			if strings.HasPrefix(text(p), "No ") && strings.HasSuffix(text(p), "are published for this agreement.") {
+				none++
+			}
+		})
+		if none != tt.wantNoneLines {
+			t.Errorf("%s: %d 'none published' lines, want %d", tt.slug, none, tt.wantNoneLines)
+		}
+		rules := texts(doc.Find("#evaluation ~ ol").First().Find("li"))
+		if len(rules) != len(store.EvaluationRules()) || !strings.Contains(rules[0], "social value at least 10%") ||
+			!strings.Contains(strings.Join(rules, " "), "£100,000.00 or more including VAT needs two different reviewers") {
+			t.Errorf("%s: evaluation rules %q", tt.slug, rules)
+		}
+		body := text(doc.Find("main"))
+		for _, para := range tt.wantOwnWords {
+			if !strings.Contains(body, para) {
+				t.Errorf("%s: the agreement's own evaluation words %q missing", tt.slug, para)
+			}
+		}
+	}
+	// The rule published is the rule enforced: 9% social value is refused.
+	buyer := env.users["buyer"]
+	b, err := env.db.CreateBasket(ctx, &buyer, "Weights")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = env.db.SetRequirements(ctx, &buyer, b.ID, store.RequirementsForm{Need: "x", Budget: "1", Sites: "1",
+		RequiredBy: store.DateInput{ISO: env.db.Now().AddDate(0, 1, 0).Format(time.DateOnly)}, WeightPrice: "61", WeightQuality: "30", WeightSocial: "9"})
+	if store.ErrorCode(err) != store.EINVALID {
+		t.Errorf("9%% social value: got %v, want refused", err)
+	}
+}
