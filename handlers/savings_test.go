@@ -77,6 +77,14 @@ func checkCharts(t *testing.T, doc *goquery.Document) map[string]*goquery.Select
 
 func TestSavingsDashboard(t *testing.T) {
 	env := newAuthEnv(t)
+	// Nothing approved yet: said so, and only the trials chart.
+	empty := parseHTML(t, get(env.e, "/transparency/savings").Body.Bytes())
+	if empty.Find("#all-none").Length() != 1 || empty.Find("#all-totals").Length() != 0 {
+		t.Errorf("with nothing approved: want the 'none yet' line and no totals")
+	}
+	if charts := checkCharts(t, empty); len(charts) != 1 || charts["all-trials"] == nil {
+		t.Errorf("with nothing approved: got %d charts, want the trials chart alone", len(charts))
+	}
 	// 10 SIMs × £25.00 × 24 months: list £6,000.00, MoU 15.75% £945.00,
 	// paid £5,055.00 (PRODUCT.md §3; the buyer has no in-life tier yet).
 	env.approvedQuote(t, "Mobiles", "business-unlimited-5g-sim", 10, 24)
