@@ -42,6 +42,15 @@ func monthChart(id string, s store.Savings) ColumnChart {
 
 func monthName(m store.SavingsMonth) string { return m.Month.Format("January 2006") }
 
+// monthGroups names each month, for the table under the months chart.
+func monthGroups(ms []store.SavingsMonth) []store.SavingsGroup {
+	out := make([]store.SavingsGroup, len(ms))
+	for i, m := range ms {
+		out[i] = store.SavingsGroup{Label: monthName(m), SavingsFigures: m.SavingsFigures}
+	}
+	return out
+}
+
 func trialChart(id string, t store.TrialStats) BarChart {
 	return BarChart{ID: id + "-trials", Title: "Free trials and what they led to",
 		Desc: "Bar chart of free trials started, completed and leading to a purchase.",
