@@ -35,10 +35,13 @@ var publicRoutes = map[string]bool{
 	"GET /compare":          true,
 	"GET /agreements/:slug": true,
 	"GET /help/:page":       true,
-	// Issue 11: the transparency register and its open data.
+	// Issue 11: the transparency register, its open data, the savings
+	// dashboard and the page about the open data.
 	"GET /transparency":            true,
 	"GET /transparency/awards.csv": true,
 	"GET /transparency/ocds.json":  true,
+	"GET /transparency/savings":    true,
+	"GET /transparency/about":      true,
 	"GET /login":                   true,
 	"POST /login":                  true,
 }

@@ -451,7 +451,7 @@ func TestRegisterPage(t *testing.T) {
 	if got := text(doc.Find("#awards tbody tr").First().Find("td").Last()); !strings.Contains(got, "Spend over £500") {
 		t.Errorf("duties %q", got)
 	}
-	for _, href := range []string{"/transparency/awards.csv", "/transparency/ocds.json", "/about/data", "/transparency/savings"} {
+	for _, href := range []string{"/transparency/awards.csv", "/transparency/ocds.json", "/transparency/about", "/transparency/savings"} {
 		if doc.Find(`a[href="`+href+`"]`).Length() == 0 {
 			t.Errorf("no link to %s", href)
 		}

@@ -167,7 +167,7 @@ type OCDSPackageHead struct {
 // latest approval was at latest.
 func NewOCDSPackageHead(o OCDSOptions, uri string, latest time.Time) OCDSPackageHead {
 	h := OCDSPackageHead{URI: uri, Version: "1.1", PublishedDate: latest.UTC().Format(time.RFC3339),
-		License: OCDSLicence, PublicationPolicy: o.PublicURL + "/about/data"}
+		License: OCDSLicence, PublicationPolicy: o.PublicURL + "/transparency/about"}
 	h.Publisher.Name = "Crown Commercial Service buyer portal"
 	h.Publisher.URI = o.PublicURL + "/transparency"
 	return h

@@ -55,7 +55,7 @@ func Register(p RegisterProps) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Transparency register</h1><p class=\"lead\">Every quote approved through this portal, with its buyer, supplier, value and savings, published as soon as it is approved.</p><p>Anyone may reuse this data under the <a href=\"https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/\">Open Government Licence v3.0</a>. Read <a href=\"/about/data\">about the data</a>, or see the <a href=\"/transparency/savings\">savings made</a>.</p><div class=\"layout\"><form method=\"get\" action=\"/transparency\" class=\"filters\"><h2>Filters</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Transparency register</h1><p class=\"lead\">Every quote approved through this portal, with its buyer, supplier, value and savings, published as soon as it is approved.</p><p>Anyone may reuse this data under the <a href=\"https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/\">Open Government Licence v3.0</a>. Read <a href=\"/transparency/about\">about the data</a>, or see the <a href=\"/transparency/savings\">savings made</a>.</p><div class=\"layout\"><form method=\"get\" action=\"/transparency\" class=\"filters\"><h2>Filters</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
