@@ -40,6 +40,8 @@ var sweepJobs = []SweepJob{
 	}},
 	{Name: "quote-expiry-reminders", Run: remindExpiringQuotes},
 	{Name: "review-overdue", Run: messageOverdueReviews},
+	{Name: "effective-dated-prices", Run: applyDuePrices},
+	{Name: "expire-price-lists", Run: expireUploads},
 	// The security log keeps a year (PRODUCT.md §5). Its rows are not
 	// organisation records, so the deletions are counted in the sweeper's
 	// log line and metrics rather than audited row by row.
