@@ -431,10 +431,11 @@ func applyPlanTx(ctx context.Context, tx *sql.Tx, actor Actor, plan ImportPlan, 
 
 // applier holds the statements of one apply transaction.
 type applier struct {
-	tx                                          *sql.Tx
-	insert                                      *offeringInsert
-	update, prices, delTerms, pending, replaced *sql.Stmt
-	change                                      *sql.Stmt
+	tx                                      *sql.Tx
+	insert                                  *offeringInsert
+	text, update, prices, delTerms, pending *sql.Stmt
+	replaced, audit                         *sql.Stmt
+	change                                  *sql.Stmt
 }
 
 func prepareApply(ctx context.Context, tx *sql.Tx) (*applier, error) {
@@ -447,8 +448,8 @@ func prepareApply(ctx context.Context, tx *sql.Tx) (*applier, error) {
 		st  **sql.Stmt
 		sql string
 	}{
-		{&ap.update, `UPDATE offerings SET name = ?, category_id = ?, unit = ?, summary = ?, description = ?, attributes = ?,
-			social_value = ?, pov_trial = ?, sdwan_trial = ?, active = ?, updated_at = ? WHERE id = ?`},
+		{&ap.text, `UPDATE offerings SET name = ?, category_id = ?, summary = ?, description = ? WHERE id = ?`},
+		{&ap.update, `UPDATE offerings SET unit = ?, attributes = ?, social_value = ?, pov_trial = ?, sdwan_trial = ?, active = ?, updated_at = ? WHERE id = ?`},
 		{&ap.prices, `UPDATE offerings SET monthly_pence = ?, one_off_pence = ?, mou_discount_bp = ?, updated_at = ? WHERE id = ?`},
 		{&ap.delTerms, `DELETE FROM offering_terms WHERE offering_id = ?`},
 		{&ap.pending, `INSERT INTO offering_pending_prices (offering_id, effective_on, monthly_pence, one_off_pence, mou_discount_bp, scheduled_at)
@@ -457,6 +458,7 @@ func prepareApply(ctx context.Context, tx *sql.Tx) (*applier, error) {
 			mou_discount_bp = excluded.mou_discount_bp, scheduled_at = excluded.scheduled_at`},
 		{&ap.replaced, `UPDATE catalogue_changes SET replaced = 1
 			WHERE offering_id = ? AND replaced = 0 AND field <> 'status' AND effective_on > ?`},
+		{&ap.audit, auditInsert},
 		{&ap.change, `INSERT INTO catalogue_changes (offering_id, agreement_id, made_at, effective_on, field, old_value, new_value, actor_id, actor_name)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	} {
@@ -470,7 +472,7 @@ func prepareApply(ctx context.Context, tx *sql.Tx) (*applier, error) {
 
 func (ap *applier) close() {
 	ap.insert.Close()
-	for _, st := range []*sql.Stmt{ap.update, ap.prices, ap.delTerms, ap.pending, ap.replaced, ap.change} {
+	for _, st := range []*sql.Stmt{ap.text, ap.update, ap.prices, ap.delTerms, ap.pending, ap.replaced, ap.change, ap.audit} {
 		if st != nil {
 			st.Close()
 		}
@@ -510,9 +512,21 @@ func (ap *applier) apply(ctx context.Context, actor Actor, r PlannedRow, action 
 		}
 		attrs, _ := json.Marshal(pairs)
 		social, _ := json.Marshal(nonNil(row.SocialValue))
-		if _, err := ap.update.ExecContext(ctx, row.Name, r.category, row.Unit, row.Summary, row.Description, string(attrs),
-			string(social), row.PovTrial, row.SdwanTrial, row.Active, timestamp(now), id); err != nil {
-			return err
+		// Each statement only when its columns change: the search
+		// index's triggers fire on name, summary, description and
+		// category, so a price-only row leaves the index alone.
+		changed := func(fields ...string) bool {
+			return slices.ContainsFunc(r.Changes, func(c FieldChange) bool { return slices.Contains(fields, c.Field) })
+		}
+		if changed("name", "category", "summary", "description") {
+			if _, err := ap.text.ExecContext(ctx, row.Name, r.category, row.Summary, row.Description, id); err != nil {
+				return err
+			}
+		}
+		if changed("unit", "attributes", "social_value", "pov_trial", "sdwan_trial", ColStatus) {
+			if _, err := ap.update.ExecContext(ctx, row.Unit, string(attrs), string(social), row.PovTrial, row.SdwanTrial, row.Active, timestamp(now), id); err != nil {
+				return err
+			}
 		}
 		if !slices.Equal(cur.Terms, row.Terms) {
 			if _, err := ap.delTerms.ExecContext(ctx, id); err != nil {
@@ -561,8 +575,13 @@ func (ap *applier) apply(ctx context.Context, actor Actor, r PlannedRow, action 
 	if r.Kind == RowUpdate {
 		from = statusOf(r.current.Active)
 	}
-	return audit(ctx, ap.tx, AuditEvent{At: now, Actor: actor, Subject: Subject{SubjectOffering, id},
+	args, err := auditArgs(AuditEvent{At: now, Actor: actor, Subject: Subject{SubjectOffering, id},
 		Action: action, From: from, To: to, Details: details})
+	if err != nil {
+		return err
+	}
+	_, err = ap.audit.ExecContext(ctx, args...)
+	return err
 }
 
 // applyDuePrices is the sweeper's job for effective-dated prices: every

@@ -205,13 +205,13 @@ func ParsePriceList(body []byte, now time.Time) ([]PriceRow, []ImportError) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			// After a malformed quote the reader cannot find the next
 			// row reliably: report it and stop.
-			errs = append(errs, csvError(err, line))
+			errs = append(errs, csvError(err, 0))
 			break
 		}
+		line, _ := r.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}
