@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -81,9 +82,12 @@ func (s *Server) renderOfferingEdit(c echo.Context, status int, o store.Offering
 
 func (s *Server) saveOffering(c echo.Context) error {
 	ctx, u, slug := c.Request().Context(), currentUser(c), c.Param("slug")
+	// Textareas come with CRLF line breaks; the form shown again keeps
+	// them as typed, one break a line.
+	lines := func(field string) string { return strings.ReplaceAll(formValue(c, field), "\r\n", "\n") }
 	f := store.OfferingForm{Name: formValue(c, "name"), Unit: formValue(c, "unit"), Category: formValue(c, "category"),
-		Summary: formValue(c, "summary"), Description: formValue(c, "description"), Attributes: formValue(c, "attributes"),
-		SocialValue: formValue(c, "social_value"), PovTrial: formValue(c, "pov_trial") == "true", SdwanTrial: formValue(c, "sdwan_trial") == "true",
+		Summary: formValue(c, "summary"), Description: lines("description"), Attributes: lines("attributes"),
+		SocialValue: lines("social_value"), PovTrial: formValue(c, "pov_trial") == "true", SdwanTrial: formValue(c, "sdwan_trial") == "true",
 		Terms: formValue(c, "term_options"), Monthly: formValue(c, "monthly"), OneOff: formValue(c, "one_off"), MouBP: formValue(c, "mou_discount_bp"),
 		EffectiveFrom: dateInput(c, "effective_from"), Status: formValue(c, "status")}
 	err := s.db.EditOffering(ctx, u, slug, f)
