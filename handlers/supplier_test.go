@@ -67,6 +67,7 @@ func TestSupplierImportFlow(t *testing.T) {
 	bad := csvHeader + "\n" +
 		"business-4g-sim-10gb,Business 4G SIM 10GB,virgin-media-o2-business,vmo2b-mou,mobile-voice-data,SIM,875,0,1000,1|12|24,false,false\n" +
 		"business-5g-sim-30gb,Business 5G SIM 30GB,virgin-media-o2-business,vmo2b-mou,mobile-voice-data,SIM,1500,0,10001,12,false,false\n"
+	logBefore := get(env.e, "/agreements/"+store.DemoAgreementMoU+"/changes").Body.Bytes()
 	w = sup.upload("/supplier/import", "prices.csv", []byte(bad))
 	if w.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("bad file: %d", w.Code)
@@ -77,6 +78,9 @@ func TestSupplierImportFlow(t *testing.T) {
 	}
 	if !bytes.Equal(get(env.e, "/offerings.csv?supplier="+store.DemoSupplierVMO2B).Body.Bytes(), before) {
 		t.Errorf("a failing upload changed the catalogue")
+	}
+	if !bytes.Equal(get(env.e, "/agreements/"+store.DemoAgreementMoU+"/changes").Body.Bytes(), logBefore) {
+		t.Errorf("a failing upload changed the change log")
 	}
 
 	// The corrected file: 200 with an apply form; applying → 303.

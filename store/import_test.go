@@ -424,3 +424,18 @@ func TestEditOfferingValidates(t *testing.T) {
 		t.Fatalf("fields %s (%v)", got, err)
 	}
 }
+
+func TestDraftLineOnATermNoLongerOfferedBlocksSubmit(t *testing.T) {
+	f := openSupplierDB(t)
+	b := f.ready(t, f.north, "Terms") // business-unlimited-5g-sim on 24 months
+	o, _ := f.db.Offering(f.ctx, "business-unlimited-5g-sim")
+	form := OfferingFormOf(o, nil)
+	form.Terms = "12|36"
+	if err := f.db.EditOffering(f.ctx, f.vmo2b, o.Slug, form); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := f.db.Submit(f.ctx, f.north, b.ID)
+	if ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), "Business Unlimited 5G SIM is no longer offered on a 24-month term") {
+		t.Fatalf("submit: %v", err)
+	}
+}
