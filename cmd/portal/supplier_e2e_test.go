@@ -33,7 +33,14 @@ func TestSupplierImportInTheBrowser(t *testing.T) {
 	ctx := requireBrowser(t)
 	do(t, ctx, scripts(false))
 	pages := htmlPages{}
-	keep := func(name string) { pages[name] = []byte(pageHTML(t, ctx)) }
+	// look checks the page in the tab: axe-core, screenshots at 390 and
+	// 1280 px, and its HTML kept for the Nu checker.
+	look := func(name string) {
+		t.Helper()
+		axeHere(t, ctx)
+		shoot(t, ctx, name)
+		pages[name] = []byte(pageHTML(t, ctx))
+	}
 
 	browserSignIn(t, ctx, p, "catalogue@vmo2b.example")
 	if st := press(t, ctx, `.header__nav a[href="/supplier"]`); st != 200 {
@@ -42,17 +49,13 @@ func TestSupplierImportInTheBrowser(t *testing.T) {
 	if n := text(t, ctx, ".count"); !strings.Contains(n, "offerings") {
 		t.Fatalf("count %q", n)
 	}
-	axeHere(t, ctx)
-	shoot(t, ctx, "supplier-offerings")
-	keep("supplier offerings")
+	look("supplier-offerings")
 
 	// Edit one offering: an error, then a price from a later date.
 	if st := press(t, ctx, `a[href="/supplier/offerings/business-4g-sim-10gb"]`); st != 200 {
 		t.Fatalf("edit page: %d", st)
 	}
-	axeHere(t, ctx)
-	shoot(t, ctx, "supplier-edit")
-	keep("edit form")
+	look("supplier-edit")
 	do(t, ctx, typeInto("#monthly", "-1"))
 	if st := press(t, ctx, `main form button[type=submit]`); st != http.StatusUnprocessableEntity {
 		t.Fatalf("bad edit: %d", st)
@@ -60,9 +63,7 @@ func TestSupplierImportInTheBrowser(t *testing.T) {
 	if e := text(t, ctx, ".error-summary"); !strings.Contains(e, "Monthly price") {
 		t.Fatalf("error summary %q", e)
 	}
-	axeHere(t, ctx)
-	shoot(t, ctx, "supplier-edit-error")
-	keep("edit form with errors")
+	look("supplier-edit-error")
 	do(t, ctx, typeInto("#monthly", "10.50"), typeInto("#effective_from", "20"), typeInto("#effective_from-month", "3"), typeInto("#effective_from-year", "2026"))
 	if st := press(t, ctx, `main form button[type=submit]`); st != 200 {
 		t.Fatalf("save: %d", st)
@@ -73,9 +74,7 @@ func TestSupplierImportInTheBrowser(t *testing.T) {
 
 	// Upload a price list with errors, then the corrected one, and apply.
 	do(t, ctx, chromedp.Navigate(p.url+"/supplier/import"))
-	axeHere(t, ctx)
-	shoot(t, ctx, "supplier-import")
-	keep("import form")
+	look("supplier-import")
 	header := "slug,name,supplier,agreement,category,unit,monthly_pence,one_off_pence,mou_discount_bp,term_options,pov_trial,sdwan_trial,effective_from\n"
 	bad := writeFile(t, "prices.csv", header+
 		"business-5g-sim-30gb,Business 5G SIM 30GB,virgin-media-o2-business,vmo2b-mou,mobile-voice-data,SIM,-1500,0,1000,1|12|24,false,false,\n"+
@@ -90,9 +89,7 @@ func TestSupplierImportInTheBrowser(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, errs)
 		}
 	}
-	axeHere(t, ctx)
-	shoot(t, ctx, "supplier-import-errors")
-	keep("import report with errors")
+	look("supplier-import-errors")
 	good := writeFile(t, "prices-fixed.csv", header+
 		"business-5g-sim-30gb,Business 5G SIM 30GB,virgin-media-o2-business,vmo2b-mou,mobile-voice-data,SIM,1500,0,1000,1|12|24,false,false,2026-04-01\n"+
 		"new-5g-sim-100gb,Business 5G SIM 100GB,virgin-media-o2-business,vmo2b-mou,mobile-voice-data,SIM,2400,0,1000,12|24,false,false,\n")
@@ -103,9 +100,7 @@ func TestSupplierImportInTheBrowser(t *testing.T) {
 	if r := text(t, ctx, "#report + p"); !strings.Contains(r, "1 to create, 1 to change") {
 		t.Fatalf("report %q", r)
 	}
-	axeHere(t, ctx)
-	shoot(t, ctx, "supplier-import-report")
-	keep("import report")
+	look("supplier-import-report")
 	if st := press(t, ctx, `form[action$="/apply"] button`); st != 200 {
 		t.Fatalf("apply: %d", st)
 	}
@@ -125,15 +120,11 @@ func TestSupplierImportInTheBrowser(t *testing.T) {
 	if log := text(t, ctx, "main table tbody"); !strings.Contains(log, "1 April 2026") || !strings.Contains(log, "20 March 2026") {
 		t.Fatalf("change log:\n%s", log)
 	}
-	axeHere(t, ctx)
-	shoot(t, ctx, "change-log")
-	keep("change log")
+	look("change-log")
 	do(t, ctx, chromedp.Navigate(p.url+"/offerings/business-4g-sim-10gb"))
 	if s := text(t, ctx, "#changes ~ .inset"); !strings.Contains(s, "From 20 March 2026 the price changes to £10.50") {
 		t.Fatalf("offering page: %q", s)
 	}
-	axeHere(t, ctx)
-	shoot(t, ctx, "offering-changes")
-	keep("offering with a scheduled price")
+	look("offering-changes")
 	validateHTMLBatch(t, pages)
 }
