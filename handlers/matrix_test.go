@@ -34,10 +34,13 @@ var publicRoutes = map[string]bool{
 	"GET /offerings/:slug":          true,
 	"GET /compare":                  true,
 	"GET /agreements/:slug":         true,
-	"GET /agreements/:slug/changes": true,
 	"GET /help/:page":               true,
-	"GET /login":                    true,
-	"POST /login":                   true,
+	"GET /agreements/:slug/changes": true,
+	// Issue 11: the savings dashboard and the page about the open data.
+	"GET /transparency/savings": true,
+	"GET /transparency/about":   true,
+	"GET /login":                true,
+	"POST /login":               true,
 }
 
 // protectedRoute is one row of the role × route matrix. Later features add

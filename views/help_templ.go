@@ -9,18 +9,17 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// HelpPage is a static information page linked from the footer.
+// HelpPage is a static information page linked from the footer: its
+// paragraphs, or a component for a page with more structure.
 type HelpPage struct {
 	Title      string
 	Paragraphs []string
+	Body       templ.Component
 }
 
 // HelpPages are the footer's pages by URL name.
 var HelpPages = map[string]HelpPage{
-	"accessibility": {Title: "Accessibility statement", Paragraphs: []string{
-		"This service aims to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA. Every page is checked automatically with axe-core in a real browser, works without JavaScript, and can be used with a keyboard alone.",
-		"If you find a problem, tell the portal operator and we will reply within 5 working days.",
-	}},
+	"accessibility": {Title: "Accessibility statement", Body: accessibilityStatement()},
 	"privacy": {Title: "How we use data", Paragraphs: []string{
 		"We record who does what in the service (baskets, quotes, decisions and trials) so that every decision can be explained. Approved quotes are published as open data without personal details.",
 	}},
@@ -66,7 +65,7 @@ func Help(p Page, h HelpPage) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(h.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 26, Col: 15}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 25, Col: 15}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -76,6 +75,12 @@ func Help(p Page, h HelpPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			if h.Body != nil {
+				templ_7745c5c3_Err = h.Body.Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
 			for _, para := range h.Paragraphs {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<p>")
 				if templ_7745c5c3_Err != nil {
@@ -84,7 +89,7 @@ func Help(p Page, h HelpPage) templ.Component {
 				var templ_7745c5c3_Var4 string
 				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(para)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 28, Col: 12}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 30, Col: 12}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
