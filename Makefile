@@ -46,8 +46,9 @@ bench: build
 bench-quick: build
 	go run ./cmd/loadbench -bin $(BIN) -rounds 1 -duration 2s -soak 1m
 
-## fuzz: run each fuzz target for 30 s
+## fuzz: run each fuzz target (the price-list parser for 60 s, the others for 30 s)
 fuzz:
+	go test ./store -run '^$$' -fuzz FuzzParsePriceList -fuzztime 60s
 	go test ./handlers -run '^$$' -fuzz FuzzSafeReturnPath -fuzztime 30s
 	go test ./handlers -run '^$$' -fuzz FuzzParseLoginForm -fuzztime 30s
 

@@ -93,6 +93,9 @@ func (s *Server) renderBasket(c echo.Context, id int64, v basketView) error {
 		return err
 	}
 	props := views.BasketProps{Basket: b, Conflict: v.conflict, LineEdit: v.lineEdit, Add: v.add, Mismatch: v.mismatch}
+	if props.PriceNotices, err = s.basketPriceNotices(c, b); err != nil {
+		return err
+	}
 	if b.Status.Editable() {
 		if props.Offerings, err = s.addableOfferings(c, b); err != nil {
 			return err

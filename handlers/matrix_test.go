@@ -26,15 +26,16 @@ var matrixRoles = []string{anonymous, store.RoleBuyer, store.RoleReviewer, store
 // publicRoutes need no sign-in ("METHOD pattern"). Every other route must have
 // a row in protectedRoutes: TestEveryRouteIsInTheMatrix fails otherwise.
 var publicRoutes = map[string]bool{
-	"GET /healthz":          true,
-	"GET /static/*":         true,
-	"GET /":                 true,
-	"GET /offerings":        true,
-	"GET /offerings.csv":    true,
-	"GET /offerings/:slug":  true,
-	"GET /compare":          true,
-	"GET /agreements/:slug": true,
-	"GET /help/:page":       true,
+	"GET /healthz":                  true,
+	"GET /static/*":                 true,
+	"GET /":                         true,
+	"GET /offerings":                true,
+	"GET /offerings.csv":            true,
+	"GET /offerings/:slug":          true,
+	"GET /compare":                  true,
+	"GET /agreements/:slug":         true,
+	"GET /help/:page":               true,
+	"GET /agreements/:slug/changes": true,
 	// Issue 11: the transparency register, its open data, the savings
 	// dashboard and the page about the open data.
 	"GET /transparency":            true,
@@ -163,6 +164,17 @@ var protectedRoutes = []protectedRoute{
 	{method: "POST", route: "/review/trials/:id/decision", path: "/review/trials/{other_supplier_trial}/decision", form: url.Values{"decision": {""}}, want: deciders(422, 404)},
 	{method: "GET", route: "/supplier/trials", path: "/supplier/trials",
 		want: map[string]int{anonymous: 303, store.RoleBuyer: 403, store.RoleReviewer: 403, store.RoleSupplier: 200, store.RoleAdmin: 403}},
+	// The supplier area (issue 10): supplier users only; another supplier's
+	// offering, and an upload that is not theirs, are 404.
+	{method: "GET", route: "/supplier", path: "/supplier", want: supplierOnly(200)},
+	{method: "GET", route: "/supplier", path: "/supplier?q=sim&page=2", want: supplierOnly(200)},
+	{method: "GET", route: "/supplier/offerings/:slug", path: "/supplier/offerings/business-unlimited-5g-sim", want: supplierOnly(200)},
+	{method: "GET", route: "/supplier/offerings/:slug", path: "/supplier/offerings/ffc-ethernet-1gbps-leased-line", want: supplierOnly(404)},
+	{method: "POST", route: "/supplier/offerings/:slug", path: "/supplier/offerings/business-unlimited-5g-sim", form: url.Values{"name": {""}}, want: supplierOnly(422)},
+	{method: "POST", route: "/supplier/offerings/:slug", path: "/supplier/offerings/ffc-ethernet-1gbps-leased-line", form: url.Values{"name": {"Taken over"}}, want: supplierOnly(404)},
+	{method: "GET", route: "/supplier/import", path: "/supplier/import", want: supplierOnly(200)},
+	{method: "POST", route: "/supplier/import", path: "/supplier/import", form: url.Values{}, want: supplierOnly(422)},
+	{method: "POST", route: "/supplier/import/:id/apply", path: "/supplier/import/0123456789abcdef0123456789abcdef/apply", form: url.Values{}, want: supplierOnly(404)},
 	// Messages: everyone signed in, their own only.
 	{method: "GET", route: "/messages", path: "/messages",
 		want: map[string]int{anonymous: 303, store.RoleBuyer: 200, store.RoleReviewer: 200, store.RoleSupplier: 200, store.RoleAdmin: 200}},
@@ -182,6 +194,11 @@ func deciders(reviewer, supplier int) map[string]int {
 // signedIn is the answer set for a page every signed-in person may use.
 func signedIn(ok int) map[string]int {
 	return map[string]int{anonymous: 303, store.RoleBuyer: ok, store.RoleReviewer: ok, store.RoleSupplier: ok, store.RoleAdmin: ok}
+}
+
+// supplierOnly is the answer set for the supplier area.
+func supplierOnly(ok int) map[string]int {
+	return map[string]int{anonymous: 303, store.RoleBuyer: 403, store.RoleReviewer: 403, store.RoleSupplier: ok, store.RoleAdmin: 403}
 }
 
 // buyerOnly is the usual answer set for a buyer's page.

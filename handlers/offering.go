@@ -26,7 +26,16 @@ func (s *Server) offering(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	props := views.OfferingProps{Page: s.page(c, o.Name, "offerings"), Offering: o, Agreement: a, History: history}
+	props := views.OfferingProps{Page: s.page(c, o.Name, "offerings"), Offering: o, Agreement: a, History: history,
+		ShowActor: currentUser(c).Is(store.RoleReviewer)}
+	if props.Changes, props.ChangesTotal, err = s.db.ChangeLog(ctx, currentUser(c), 0, o.ID, 1, offeringChangesLimit); err != nil {
+		return err
+	}
+	pending, err := s.db.PendingPrices(ctx, []int64{o.ID})
+	if err != nil {
+		return err
+	}
+	props.Pending = pending[o.ID]
 	if u := currentUser(c); u.Is(store.RoleBuyer) {
 		props.ShowOwn = true
 		if props.InlifeBP, err = s.db.InlifeBP(ctx, u, o.Agreement.ID); err != nil {

@@ -39,6 +39,7 @@ var publicSamples = []publicSample{
 	{"/offerings/:slug", "/offerings/ethernet-1gbps-leased-line"},
 	{"/compare", "/compare?id=ethernet-1gbps-leased-line&id=ffc-ethernet-1gbps-leased-line"},
 	{"/agreements/:slug", "/agreements/" + store.DemoAgreementMoU},
+	{"/agreements/:slug/changes", "/agreements/" + store.DemoAgreementMoU + "/changes"},
 	{"/help/:page", "/help/cookies"},
 	{"/transparency", "/transparency"},
 	{"/transparency", "/transparency?band=30k-100k&organisation=GB-LAC-E10000099&sort=value"},

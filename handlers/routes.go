@@ -40,9 +40,11 @@ func (s *Server) addRoutes(e *echo.Echo) {
 	// The trials issue adds store.DataTrials (and approvals, if shown) when
 	// this page shows trial numbers.
 	s.publicGET(e, "/agreements/:slug", s.agreement, publicPage{deps: onAgreement})
+	s.publicGET(e, "/agreements/:slug/changes", s.agreementChanges, publicPage{deps: onCatalogue, query: canonicalPage})
 	s.publicGET(e, "/help/:page", s.help, publicPage{deps: onNothing})
 	s.accountRoutes(e)
 	s.basketRoutes(e)
+	s.supplierRoutes(e)
 	s.reviewRoutes(e)
 	s.trialRoutes(e)
 	s.transparencyRoutes(e)

@@ -239,7 +239,7 @@ func TestOfferingPageOffersATrial(t *testing.T) {
 		if doc.Find("#apply-for-trial").Length() != 0 {
 			t.Errorf("%s is offered a trial", key)
 		}
-		if key == "supplier" && text(doc.Find(`.header__nav a[href="/supplier/trials"]`)) != "Supplier" {
+		if key == "supplier" && text(doc.Find(`.header__nav a[href="/supplier"]`)) != "Supplier" {
 			t.Error("no Supplier in a supplier's header")
 		}
 	}

@@ -135,20 +135,31 @@ type AuditEvent struct {
 
 // audit appends e to the audit trail inside tx.
 func audit(ctx context.Context, tx *sql.Tx, e AuditEvent) error {
+	args, err := auditArgs(e)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, auditInsert, args...)
+	return err
+}
+
+// auditInsert appends one event (auditArgs); a writer of many events in one
+// transaction (a price list) prepares it once.
+const auditInsert = `INSERT INTO audit_events (at, actor_id, actor_name, actor_role, actor_org_id,
+		subject_kind, subject_id, org_id, action, from_state, to_state, comment, quote_version, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func auditArgs(e AuditEvent) ([]any, error) {
 	details := []byte("{}")
 	if len(e.Details) > 0 {
 		var err error
 		if details, err = json.Marshal(e.Details); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (at, actor_id, actor_name, actor_role, actor_org_id,
-		subject_kind, subject_id, org_id, action, from_state, to_state, comment, quote_version, details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		timestamp(e.At), nullID(e.Actor.UserID), e.Actor.Name, e.Actor.Role, nullID(e.Actor.OrgID),
+	return []any{timestamp(e.At), nullID(e.Actor.UserID), e.Actor.Name, e.Actor.Role, nullID(e.Actor.OrgID),
 		e.Subject.Kind, e.Subject.ID, nullID(e.OrgID), string(e.Action), e.From, e.To, e.Comment,
-		nullID(int64(e.QuoteVersion)), string(details))
-	return err
+		nullID(int64(e.QuoteVersion)), string(details)}, nil
 }
 
 // nullID is NULL for 0.

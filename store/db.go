@@ -78,7 +78,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 	pragmas := "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
-	w, err := sql.Open("sqlite", base+"?_txlock=immediate&"+pragmas)
+	// The writer keeps statement journals in memory: a statement inside a
+	// long transaction (a 10 000-row price list) with triggers would
+	// otherwise write each one to a temporary file.
+	w, err := sql.Open("sqlite", base+"?_txlock=immediate&"+pragmas+"&_pragma=temp_store(2)")
 	if err != nil {
 		return nil, err
 	}

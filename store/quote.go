@@ -239,6 +239,9 @@ func submit(ctx context.Context, tx *sql.Tx, st *stmts, u *User, basketID int64,
 	for _, l := range full.Lines {
 		if !l.Offering.Active {
 			errs = append(errs, FieldError{"lines", l.Offering.Name + " has been withdrawn: remove it from the basket before you submit it"})
+		} else if !l.Offering.HasTerm(int(l.TermMonths)) {
+			// The supplier changed its term options (PRODUCT.md §10).
+			errs = append(errs, FieldError{"lines", l.Offering.Name + " is no longer offered on a " + strconv.FormatInt(l.TermMonths, 10) + "-month term: choose another term before you submit the basket"})
 		}
 	}
 	if !full.HasRequirements {

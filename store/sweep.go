@@ -40,6 +40,10 @@ var sweepJobs = []SweepJob{
 	}},
 	{Name: "quote-expiry-reminders", Run: remindExpiringQuotes},
 	{Name: "review-overdue", Run: messageOverdueReviews},
+	// Effective-dated prices (PRODUCT.md §10) and checked price lists
+	// past their 24 hours.
+	{Name: "effective-dated-prices", Run: applyDuePrices},
+	{Name: "expire-price-lists", Run: expireUploads},
 	// Trials on their start date (PRODUCT.md §6): approved ones start,
 	// undecided applications are declined.
 	{Name: "start-trials", Run: startDueTrials},

@@ -161,7 +161,7 @@ func Layout(p Page) templ.Component {
 			}
 		}
 		if p.User.Is(store.RoleSupplier) {
-			templ_7745c5c3_Err = navItem(p, "supplier", "/supplier/trials", "Supplier").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = navItem(p, "supplier", "/supplier", "Supplier").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -33,6 +33,7 @@ Usage:
   portal seed    [-offerings N] [-baskets N] [-awards N] [-db PATH]
   portal backup  -to FILE [-db PATH]
   portal check   [-db PATH]
+  portal import  -supplier SLUG [-dry-run] [-db PATH] FILE.csv
   portal restore -from FILE [-db PATH]
   portal user    add|passwd|disable ... [-db PATH]
   portal keys    rotate [-db PATH]
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdBackup(ctx, args[1:], stdout, stderr)
 	case "check":
 		return cmdCheck(ctx, args[1:], stdout, stderr)
+	case "import":
+		return cmdImport(ctx, args[1:], stdout, stderr)
 	case "restore":
 		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "user":

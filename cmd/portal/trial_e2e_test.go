@@ -84,7 +84,10 @@ func TestTrialJourneyInTheBrowser(t *testing.T) {
 
 	// The supplier sees the application among its offerings'.
 	browserSignIn(t, ctx, p, "catalogue@vmo2b.example")
-	if st := press(t, ctx, `.header__nav a[href="/supplier/trials"]`); st != 200 {
+	if st := press(t, ctx, `.header__nav a[href="/supplier"]`); st != 200 {
+		t.Fatalf("supplier area: %d", st)
+	}
+	if st := press(t, ctx, `nav[aria-label="Supplier area"] a[href="/supplier/trials"]`); st != 200 {
 		t.Fatalf("supplier trials: %d", st)
 	}
 	if row := text(t, ctx, ".trial-list tbody"); !strings.Contains(row, "Eastbridge Borough Council") || !strings.Contains(row, "Awaiting a decision") {
