@@ -110,7 +110,7 @@ func TestBasketPages(t *testing.T) {
 			wantBody: []string{`id="mismatch"`, "Start a new basket for Full Fibre 300", `name="new_basket"`}},
 		{name: "the basket shows the waterfall and totals", method: "GET", path: cl.path(id, ""), wantStatus: 200,
 			wantBody: []string{"How this price is worked out", "£5,055.00", "VAT at 20%", "£1,011.00", "£6,066.00",
-				"£945.00 (15.8% of the list price)", "0.0% in-life discount", "£100,000.00 more of approved purchases reaches the next tier (1.5%)"}},
+				"£945.00 (15.8% of the list price)", "0% in-life discount", "£100,000.00 more of approved purchases reaches the next tier (1.5%)"}},
 		{name: "submit without requirements is refused", method: "POST", path: cl.path(id, "/submit"), form: url.Values{},
 			wantStatus: 422, wantSummary: []string{"#requirements"}},
 		{name: "requirements form", method: "GET", path: cl.path(id, "/requirements"), wantStatus: 200,
