@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 )
 
 // basketClient is a signed-in buyer with helpers for the basket pages.
@@ -435,4 +437,103 @@ func TestBuyerHomeShowsBasketsAndQuotes(t *testing.T) {
 	if anon := env.client().do("GET", "/", nil).Body.String(); strings.Contains(anon, "Your baskets") {
 		t.Errorf("a visitor's home shows a buyer's baskets")
 	}
+}
+
+// TestAddToBasketFormChoosesTheBasket pins the offering page's add form
+// (issue 13 point 2): no basket → a new one with a default name from the
+// clock; exactly one that can take the offering → chosen, and the button
+// names it; several → a choice; other agreements' baskets shown as
+// unavailable with the reason; a visitor gets a sign-in link back here.
+func TestAddToBasketFormChoosesTheBasket(t *testing.T) {
+	env := newAuthEnv(t)
+	env.db.Now = func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
+	cl := newBasketClient(t, env, "buyer")
+	const mouPage, ffcPage = "/offerings/business-unlimited-5g-sim", "/offerings/ffc-full-fibre-300"
+	form := func(path string) *goquery.Selection {
+		t.Helper()
+		w := cl.do("GET", path, nil)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, w.Code)
+		}
+		doc, err := goquery.NewDocumentFromReader(w.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc.Find("section.add-to-basket")
+	}
+	attr := func(s *goquery.Selection, sel, name string) string {
+		v, _ := s.Find(sel).Attr(name)
+		return v
+	}
+
+	t.Run("no basket: a new one, named for the month", func(t *testing.T) {
+		f := form(mouPage)
+		if got := attr(f, `input[name="basket"]`, "value"); got != "new" {
+			t.Errorf("basket: got %q, want new", got)
+		}
+		if got := attr(f, "#new_basket", "value"); got != "Connectivity – December 2026" {
+			t.Errorf("default name: got %q", got)
+		}
+		if got := strings.TrimSpace(f.Find("button[type=submit]").Text()); got != "Add to a new basket" {
+			t.Errorf("button: got %q", got)
+		}
+		if f.Find(`input[type="radio"][name="basket"]`).Length() != 0 {
+			t.Error("a lone radio for the new basket")
+		}
+		if got := f.Find(`input[type="radio"][name="term_months"]`).Length(); got < 2 {
+			t.Errorf("term radios: %d, want one per term", got)
+		}
+	})
+
+	draft := cl.newBasket("Town hall connectivity 2027")
+	t.Run("one draft: chosen, and the button names it", func(t *testing.T) {
+		f := form(mouPage)
+		if got := attr(f, `input[name="basket"]`, "value"); got != strconv.FormatInt(draft, 10) {
+			t.Errorf("basket: got %q, want %d", got, draft)
+		}
+		if got := strings.TrimSpace(f.Find("button[type=submit]").Text()); got != "Add to Town hall connectivity 2027" {
+			t.Errorf("button: got %q", got)
+		}
+		if got := attr(f, `a[href^="/baskets/add"]`, "href"); got != "/baskets/add?basket=new&offering=business-unlimited-5g-sim" {
+			t.Errorf("new basket link: %q", got)
+		}
+		w := cl.do("POST", "/baskets/lines", url.Values{"offering": {"business-unlimited-5g-sim"}, "basket": {attr(f, `input[name="basket"]`, "value")},
+			"quantity": {"2"}, "term_months": {"12"}})
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != cl.path(draft, "") {
+			t.Fatalf("add: %d to %q", w.Code, w.Header().Get("Location"))
+		}
+	})
+
+	t.Run("another agreement's basket is unavailable, with the reason", func(t *testing.T) {
+		f := form(ffcPage)
+		if got := attr(f, `input[name="basket"]`, "value"); got != "new" {
+			t.Errorf("basket: got %q, want new", got)
+		}
+		u := f.Find("#unavailable").Text()
+		for _, want := range []string{"Town hall connectivity 2027", "is for offerings under the CCS Memorandum of Understanding", "needs a basket of its own"} {
+			if !strings.Contains(u, want) {
+				t.Errorf("unavailable note %q lacks %q", u, want)
+			}
+		}
+	})
+
+	cl.newBasket("Second draft")
+	t.Run("two that can take it: a choice, none assumed", func(t *testing.T) {
+		f := form(mouPage)
+		if got := f.Find(`input[type="radio"][name="basket"]`).Length(); got != 3 {
+			t.Errorf("radios: %d, want both drafts and a new basket", got)
+		}
+		if f.Find(`input[name="basket"][checked]`).Length() != 0 {
+			t.Error("a basket is assumed")
+		}
+	})
+
+	t.Run("a visitor signs in and comes back", func(t *testing.T) {
+		w := env.client().do("GET", mouPage, nil)
+		doc, _ := goquery.NewDocumentFromReader(w.Body)
+		link := doc.Find(`section.add-to-basket a.button`)
+		if got, _ := link.Attr("href"); got != "/login?next=%2Fofferings%2Fbusiness-unlimited-5g-sim" || strings.TrimSpace(link.Text()) != "Sign in to add this to a basket" {
+			t.Errorf("visitor link: %q %q", got, link.Text())
+		}
+	})
 }
