@@ -98,6 +98,7 @@ func (s *Server) renderBasket(c echo.Context, id int64, v basketView) error {
 			return err
 		}
 	}
+	props.DateExample = s.dateExample()
 	props.Page = s.page(c, b.Name, "baskets")
 	props.Page.Errors = v.errs
 	if v.status == 0 {
@@ -254,9 +255,14 @@ func (s *Server) requirementsPage(c echo.Context) error {
 func (s *Server) renderRequirements(c echo.Context, status int, b store.Basket, f store.RequirementsForm, errs []store.FieldError, conflict string) error {
 	page := s.page(c, "What you need", "baskets")
 	page.Errors = errs
-	example := store.TodayLondon(s.db.Now()).AddDate(0, 2, 0)
 	return render(c, status, views.RequirementsPage(views.RequirementsProps{Page: page, Basket: b, Form: f, Conflict: conflict,
-		Example: example.Format("2 1 2006")}))
+		Example: s.dateExample()}))
+}
+
+// dateExample is a required-by date for the form's hint, two months from
+// today, written as it is typed into the date input: "1 2 2027".
+func (s *Server) dateExample() string {
+	return store.TodayLondon(s.db.Now()).AddDate(0, 2, 0).Format("2 1 2006")
 }
 
 func (s *Server) saveRequirements(c echo.Context) error {

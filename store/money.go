@@ -17,8 +17,8 @@ const MaxParsePence = 1_000_000_000_000
 
 // Messages of the EINVALID errors ParsePounds returns; safe to show a user.
 const (
-	msgAmountEmpty     = "Enter an amount in pounds, like 1234.56"
-	msgAmountNotNumber = "Enter an amount in pounds using numbers only, like 1234.56"
+	msgAmountEmpty     = "Enter an amount in pounds, like 12,500.50"
+	msgAmountNotNumber = "Enter an amount in pounds using numbers only, like 12,500.50"
 	msgAmountNegative  = "Amount must be £0 or more"
 	msgAmountDecimals  = "Amount must have no more than 2 decimal places"
 	msgAmountTooLarge  = "Amount must be £10,000,000,000 or less"
