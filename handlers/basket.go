@@ -307,7 +307,7 @@ func (s *Server) submitBasket(c echo.Context) error {
 		return s.basketFailure(c, id, err, basketView{})
 	}
 	if created {
-		setFlash(c, "Quote "+ref.Ref+" version "+strconv.Itoa(ref.Version)+" issued and submitted for approval")
+		setFlash(c, submittedFlash(ref.Ref, ref.Version))
 	} else {
 		setFlash(c, "This basket was already submitted: this is its quote")
 	}

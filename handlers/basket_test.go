@@ -537,3 +537,70 @@ func TestAddToBasketFormChoosesTheBasket(t *testing.T) {
 		}
 	})
 }
+
+// TestPreviewSubmitsAndTheQuoteConfirms: a draft without requirements asks
+// for them in place; the preview carries "Submit for approval" with what
+// happens next (the two-approver rule only from £100,000 gross); the quote
+// it lands on shows a confirmation panel with the reference, once.
+func TestPreviewSubmitsAndTheQuoteConfirms(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	id := cl.newBasket("Depot links")
+	cl.addLine(id, "business-unlimited-5g-sim", 10, 24)
+	doc := func(path string) *goquery.Document {
+		t.Helper()
+		w := cl.do("GET", path, nil)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, w.Code)
+		}
+		d, err := goquery.NewDocumentFromReader(w.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	basket := doc(cl.path(id, ""))
+	if basket.Find(`#requirements ~ form[action$="/requirements"] #need`).Length() != 1 || basket.Find("#required_by-year").Length() != 1 {
+		t.Error("the basket without requirements does not ask for them in place")
+	}
+	if basket.Find(`form[action$="/submit"]`).Length() != 0 {
+		t.Error("Submit is offered before the requirements are saved")
+	}
+	cl.requirements(id, nil)
+	prev := doc(cl.path(id, "/preview"))
+	if prev.Find(`form[action="`+cl.path(id, "/submit")+`"] button`).Text() != "Submit for approval" {
+		t.Fatal("the preview has no Submit for approval")
+	}
+	next := prev.Find("#next-title").Parent().Text()
+	for _, want := range []string{"CCS commercial reviewer", "valid for 30 days", "A decision is due by"} {
+		if !strings.Contains(next, want) {
+			t.Errorf("what happens next lacks %q: %s", want, next)
+		}
+	}
+	if strings.Contains(next, "two different CCS reviewers") {
+		t.Error("the two-approver rule is stated under £100,000")
+	}
+	w := cl.do("POST", cl.path(id, "/submit"), url.Values{})
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/quotes/Q-") {
+		t.Fatalf("submit: %d to %q", w.Code, loc)
+	}
+	q := doc(loc)
+	ref := loc[len("/quotes/") : len("/quotes/")+len("Q-2026-000000")]
+	if p := q.Find("#confirmation").Text(); !strings.Contains(p, "Submitted for approval") || !strings.Contains(p, ref) {
+		t.Errorf("confirmation panel %q lacks the reference %s", p, ref)
+	}
+	if got, _ := q.Find("a.quote-json").Attr("href"); got != loc+".json" {
+		t.Errorf("JSON link %q, want %s.json", got, loc)
+	}
+	if doc(loc).Find("#confirmation").Length() != 0 {
+		t.Error("the confirmation panel shows again on a later visit")
+	}
+
+	big := cl.newBasket("County-wide fibre")
+	cl.addLine(big, "business-unlimited-5g-sim", 2000, 24)
+	cl.requirements(big, url.Values{"budget": {"1000000"}})
+	if next := doc(cl.path(big, "/preview")).Find("#next-title").Parent().Text(); !strings.Contains(next, "two different CCS reviewers must approve it") {
+		t.Errorf("over £100,000 the preview does not state the two-approver rule: %s", next)
+	}
+}
