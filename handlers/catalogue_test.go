@@ -142,7 +142,7 @@ func TestCataloguePages(t *testing.T) {
 	runPageCases(t, e, []pageCase{
 		{name: "home lists the agreements and links to the catalogue", path: "/", wantStatus: 200,
 			want:     []string{`a[href="/agreements/vmo2b-mou"]`, `a[href="/agreements/ffc-framework-demo"]`, `form[action="/offerings"][method="get"] input[name="q"]`, `a[href="/offerings?category=sd-wan"]`, ".phase-banner"},
-			wantText: []string{views.ServiceName, "Demo — prices are illustrative."}},
+			wantText: []string{views.ServiceName, "Demo", "Prices are illustrative."}},
 		{name: "catalogue lists the first page in name order", path: "/offerings", wantStatus: 200,
 			want:    []string{`form[action="/compare"][method="get"] button[type="submit"]`, `.pagination a[aria-current="page"]`, `a[href="/offerings?page=2"][rel="next"]`, `a[href="/offerings.csv"]`},
 			wantNot: []string{`a[rel="prev"]`, ".error-summary"},

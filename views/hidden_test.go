@@ -39,3 +39,13 @@ func TestNoHandWrittenHiddenSuffixes(t *testing.T) {
 		}
 	}
 }
+
+// TestHomeTitleIsTheServiceNameAlone: not "X – X" (UI.md).
+func TestHomeTitleIsTheServiceNameAlone(t *testing.T) {
+	if got := (Page{Title: ServiceName}).documentTitle(); got != ServiceName {
+		t.Errorf("home title %q, want %q", got, ServiceName)
+	}
+	if got, want := (Page{Title: "Offerings"}).documentTitle(), "Offerings – "+ServiceName; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
