@@ -164,7 +164,7 @@ func TestTyped(t *testing.T) {
 // even when they differ; social value is a list without repeats.
 func TestCompareMarksWhatBuyersDecideOn(t *testing.T) {
 	a := store.Offering{Slug: "a", Name: "A", Unit: "line", MonthlyPence: 10000, MouBP: 500, Terms: []int{12},
-		Attributes: []store.Attribute{{Key: "Download speed", Value: "Up to 80Mbps"}, {Key: "Service level (SLA)", Value: "99.95% availability"}, {Key: "Network", Value: "O2"}},
+		Attributes:  []store.Attribute{{Key: "Download speed", Value: "Up to 80Mbps"}, {Key: "Service level (SLA)", Value: "99.95% availability"}, {Key: "Network", Value: "O2"}},
 		SocialValue: []string{"Apprentices", "Apprentices", "Digital inclusion"}}
 	b := store.Offering{Slug: "b", Name: "B", Unit: "line", MonthlyPence: 9000, MouBP: 0, Terms: []int{12},
 		Attributes: []store.Attribute{{Key: "Download speed", Value: "1Gbps"}, {Key: "Service level (SLA)", Value: "99.5% availability"}, {Key: "Network", Value: "Own"}}}
