@@ -652,7 +652,7 @@ func compareGroup(title string, rows []CompareRow, n int) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						var templ_7745c5c3_Var26 = []any{templ.KV("differs", r.Differs), templ.KV("best", r.best(i))}
+						var templ_7745c5c3_Var26 = []any{templ.KV("best", r.best(i))}
 						templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var26...)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
