@@ -477,7 +477,11 @@ func printPDF(t *testing.T, ctx context.Context) string {
 	if err != nil {
 		t.Fatalf("print to PDF: %v", err)
 	}
-	path := filepath.Join(t.TempDir(), "quote.pdf")
+	dir := t.TempDir()
+	if d := os.Getenv("PORTAL_SCREENSHOTS"); d != "" {
+		dir = d // keep it to look at (pdftoppm)
+	}
+	path := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "-")+".pdf")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
