@@ -285,7 +285,7 @@ func compareRows(doc *goquery.Document) (rows map[string][]string, differs map[s
 		label := strings.TrimSpace(strings.ReplaceAll(text(th), "(differs)", ""))
 		label = strings.TrimSpace(strings.TrimSuffix(label, "differs"))
 		rows[label] = texts(tr.Find("td"))
-		differs[label] = strings.Contains(text(th), "differs") && tr.Find("td.differs").Length() == tr.Find("td").Length()
+		differs[label] = th.Find(".tag").Text() == "differs"
 	})
 	return rows, differs
 }
