@@ -604,3 +604,19 @@ func TestPreviewSubmitsAndTheQuoteConfirms(t *testing.T) {
 		t.Errorf("over £100,000 the preview does not state the two-approver rule: %s", next)
 	}
 }
+
+// TestDiscountNamedAfterItsAgreement: the MoU's discount is the "MoU
+// discount"; another agreement's is not called one.
+func TestDiscountNamedAfterItsAgreement(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	if body := cl.do("GET", "/offerings/ffc-full-fibre-300", nil).Body.String(); strings.Contains(body, "MoU discount") || !strings.Contains(body, "Agreement discount") {
+		t.Error("the Fictional Fibre offering's discount is called an MoU discount")
+	}
+	id := cl.newBasket("Mixed names")
+	cl.addLine(id, "business-unlimited-5g-sim", 1, 12)
+	doc, _ := goquery.NewDocumentFromReader(cl.do("GET", cl.path(id, ""), nil).Body)
+	if got := doc.Find(".basket-lines details dt").Eq(2).Text(); got != "MoU discount" {
+		t.Errorf("the MoU line's waterfall step is %q, want MoU discount", got)
+	}
+}
