@@ -620,3 +620,60 @@ func TestDiscountNamedAfterItsAgreement(t *testing.T) {
 		t.Errorf("the MoU line's waterfall step is %q, want MoU discount", got)
 	}
 }
+
+// TestRequiredByDateInput: the GOV.UK date input's three boxes, from the
+// basket page's in-place form: 29 February in a leap year is saved, in a
+// common year it is refused at the first box with what was typed kept.
+func TestRequiredByDateInput(t *testing.T) {
+	env := newAuthEnv(t)
+	env.db.Now = func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
+	cl := newBasketClient(t, env, "buyer")
+	id := cl.newBasket("Dates")
+	parts := func(d, m, y string) url.Values {
+		return url.Values{"required_by": nil, "required_by-day": {d}, "required_by-month": {m}, "required_by-year": {y}}
+	}
+	post := func(v url.Values) *httpResult {
+		t.Helper()
+		form := url.Values{}
+		for k, x := range v {
+			if x != nil {
+				form[k] = x
+			}
+		}
+		w := cl.do("POST", cl.path(id, "/requirements"), mergeValues(url.Values{"need": {"Mobiles"}, "budget": {"£12,500.50"}, "sites": {"2"},
+			"weight_price": {"50"}, "weight_quality": {"40"}, "weight_social": {"10"}}, form))
+		return &httpResult{code: w.Code, loc: w.Header().Get("Location"), body: w.Body.String()}
+	}
+	bad := post(parts("29", "2", "2027"))
+	if bad.code != http.StatusUnprocessableEntity {
+		t.Fatalf("29 February 2027: %d, want 422", bad.code)
+	}
+	if got := summaryLinks(t, bad.body); !slices.Equal(got, []string{"#required_by"}) {
+		t.Errorf("summary links %v, want the day box", got)
+	}
+	doc, _ := goquery.NewDocumentFromReader(strings.NewReader(bad.body))
+	for sel, want := range map[string]string{"#required_by": "29", "#required_by-month": "2", "#required_by-year": "2027"} {
+		if v, _ := doc.Find(sel).Attr("value"); v != want {
+			t.Errorf("%s kept %q, want %q", sel, v, want)
+		}
+	}
+	if !strings.Contains(doc.Find("#required_by-error").Text(), "must be a real date") {
+		t.Errorf("message %q", doc.Find("#required_by-error").Text())
+	}
+	if doc.Find(".form-group--error #required_by-year.input--error").Length() != 1 {
+		t.Error("the date boxes are not marked in error")
+	}
+	if ok := post(parts("29", "2", "2028")); ok.code != http.StatusSeeOther {
+		t.Fatalf("29 February 2028: %d, want 303\n%.400s", ok.code, ok.body)
+	}
+	if body := cl.do("GET", cl.path(id, ""), nil).Body.String(); !strings.Contains(body, "29 February 2028") {
+		t.Error("the basket does not show the date saved")
+	}
+}
+
+func mergeValues(a, b url.Values) url.Values {
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
+}

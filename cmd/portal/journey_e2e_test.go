@@ -71,7 +71,7 @@ func (j *journey) check(what string) {
 	if len(fit.Off) > 0 {
 		j.t.Errorf("%s at %d px: money off screen: %s", what, j.width, strings.Join(fit.Off, "; "))
 	}
-	if fit.Amounts == 0 && what != "home" && what != "sign in" {
+	if fit.Amounts == 0 && what != "home" && what != "sign in" && !strings.Contains(what, "error") && !strings.Contains(what, "refused") {
 		j.t.Errorf("%s: no money amount found to check", what)
 	}
 	if j.shots != "" {
@@ -260,5 +260,41 @@ func TestSignInComesBack(t *testing.T) {
 		if code != http.StatusSeeOther || loc != page {
 			t.Errorf("signing in from %s: %d to %q, want 303 back to the page", page, code, loc)
 		}
+	}
+}
+
+// TestJourneyErrorStatesOnAPhone: the journey's error pages at 390 px with
+// JavaScript off pass axe, keep every amount on screen and do not scroll
+// sideways: the add form refused, the requirements refused (29 February
+// 2027), compare and catalogue with bad parameters.
+func TestJourneyErrorStatesOnAPhone(t *testing.T) {
+	p := startPortal(t, withDemo())
+	ctx := requireBrowser(t)
+	j := &journey{t: t, ctx: ctx, width: 390, narrow: true, shots: os.Getenv("PORTAL_SCREENSHOTS")}
+	do(t, ctx, chromedp.EmulateViewport(390, 844), scripts(false))
+
+	for _, path := range []string{"/compare?id=business-unlimited-5g-sim&id=iot-sim-1gb&qty=0", "/offerings?max_monthly=abc&term=x"} {
+		resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(p.url+path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.arrived(resp.Status, 400, "error "+strings.SplitN(path, "?", 2)[0][1:])
+	}
+
+	browserSignIn(t, ctx, p, "buyer@eastbridge.example")
+	do(t, ctx, chromedp.Navigate(p.url+"/offerings/business-unlimited-5g-sim"), typeInto("#new_basket", ""), typeInto("#quantity", "0"))
+	j.arrived(press(t, ctx, `form[action="/baskets/lines"] button[type=submit]`), http.StatusUnprocessableEntity, "add refused")
+	if s := text(t, ctx, ".error-summary"); !strings.Contains(s, "Quantity must be") {
+		t.Errorf("error summary %q", s)
+	}
+	do(t, ctx, typeInto("#new_basket", "Phone errors"), typeInto("#quantity", "3"))
+	j.arrived(press(t, ctx, `form[action="/baskets/lines"] button[type=submit]`), 200, "basket")
+	do(t, ctx,
+		typeInto("#need", "Phones"), typeInto("#budget", "1000"), typeInto("#sites", "1"),
+		typeInto("#required_by", "29"), typeInto("#required_by-month", "2"), typeInto("#required_by-year", "2027"),
+		typeInto("#weight_price", "60"), typeInto("#weight_quality", "30"), typeInto("#weight_social", "10"))
+	j.arrived(press(t, ctx, "#weight_social"), http.StatusUnprocessableEntity, "requirements refused")
+	if s := text(t, ctx, ".error-summary"); !strings.Contains(s, "must be a real date") {
+		t.Errorf("error summary %q", s)
 	}
 }
