@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -125,6 +126,29 @@ var protectedRoutes = []protectedRoute{
 		form: url.Values{"decision": {"approve"}, "quote_version": {"2"}}, want: reviewerOnly(409)},
 	{method: "GET", route: "/review/audit", path: "/review/audit", want: reviewerOnly(200)},
 	{method: "GET", route: "/review/audit.csv", path: "/review/audit.csv", want: reviewerOnly(200)},
+	// Trials (issue 9): buyers manage their organisation's; CCS reviewers
+	// and the offering's supplier decide; another organisation's trial, or
+	// another supplier's, is 404.
+	{method: "GET", route: "/trials", path: "/trials", want: buyerOnly(200)},
+	{method: "GET", route: "/trials/new", path: "/trials/new?offering=business-unlimited-5g-sim", want: buyerOnly(200)},
+	{method: "GET", route: "/trials/new", path: "/trials/new?offering=no-such-offering", want: buyerOnly(404)},
+	{method: "POST", route: "/trials", path: "/trials", form: url.Values{"offering": {""}}, want: buyerOnly(422)},
+	{method: "GET", route: "/trials/:id", path: "/trials/{own_trial}", want: buyerOnly(200)},
+	{method: "GET", route: "/trials/:id", path: "/trials/{other_trial}", want: buyerOnly(404)},
+	{method: "POST", route: "/trials/:id/withdraw", path: "/trials/{withdrawable_trial}/withdraw", form: url.Values{}, want: buyerOnly(303)},
+	{method: "POST", route: "/trials/:id/withdraw", path: "/trials/{other_trial}/withdraw", form: url.Values{}, want: buyerOnly(404)},
+	{method: "GET", route: "/trials/:id/complete", path: "/trials/{own_trial}/complete", want: buyerOnly(303)}, // not started: back to the trial
+	{method: "GET", route: "/trials/:id/complete", path: "/trials/{other_trial}/complete", want: buyerOnly(404)},
+	{method: "POST", route: "/trials/:id/complete", path: "/trials/{own_trial}/complete", form: url.Values{"met_1": {"yes"}}, want: buyerOnly(409)},
+	{method: "POST", route: "/trials/:id/complete", path: "/trials/{other_trial}/complete", form: url.Values{"met_1": {"yes"}}, want: buyerOnly(404)},
+	{method: "POST", route: "/trials/:id/basket", path: "/trials/{own_trial}/basket", form: url.Values{}, want: buyerOnly(409)},
+	{method: "POST", route: "/trials/:id/basket", path: "/trials/{other_trial}/basket", form: url.Values{}, want: buyerOnly(404)},
+	{method: "GET", route: "/review/trials/:id", path: "/review/trials/{own_trial}", want: deciders(200, 200)},
+	{method: "GET", route: "/review/trials/:id", path: "/review/trials/{other_supplier_trial}", want: deciders(200, 404)},
+	{method: "POST", route: "/review/trials/:id/decision", path: "/review/trials/{own_trial}/decision", form: url.Values{"decision": {""}}, want: deciders(422, 422)},
+	{method: "POST", route: "/review/trials/:id/decision", path: "/review/trials/{other_supplier_trial}/decision", form: url.Values{"decision": {""}}, want: deciders(422, 404)},
+	{method: "GET", route: "/supplier/trials", path: "/supplier/trials",
+		want: map[string]int{anonymous: 303, store.RoleBuyer: 403, store.RoleReviewer: 403, store.RoleSupplier: 200, store.RoleAdmin: 403}},
 	// Messages: everyone signed in, their own only.
 	{method: "GET", route: "/messages", path: "/messages",
 		want: map[string]int{anonymous: 303, store.RoleBuyer: 200, store.RoleReviewer: 200, store.RoleSupplier: 200, store.RoleAdmin: 200}},
@@ -133,6 +157,12 @@ var protectedRoutes = []protectedRoute{
 // reviewerOnly is the usual answer set for a reviewer's page.
 func reviewerOnly(ok int) map[string]int {
 	return map[string]int{anonymous: 303, store.RoleBuyer: 403, store.RoleReviewer: ok, store.RoleSupplier: 403, store.RoleAdmin: 403}
+}
+
+// deciders is the answer set for a trial application's decision page:
+// reviewers, and the offering's supplier.
+func deciders(reviewer, supplier int) map[string]int {
+	return map[string]int{anonymous: 303, store.RoleBuyer: 403, store.RoleReviewer: reviewer, store.RoleSupplier: supplier, store.RoleAdmin: 403}
 }
 
 // signedIn is the answer set for a page every signed-in person may use.
@@ -199,6 +229,49 @@ func matrixOffering(t *testing.T, env *authEnv) store.Offering {
 
 var victimSeq atomic.Int64
 
+// matrixTrialSpec is a trial application the matrix's paths name.
+type matrixTrialSpec struct {
+	key      string // its placeholder, without braces
+	buyer    string // the env user who applied
+	offering string
+}
+
+// matrixTrials are made once per env: each buyer may have one open trial
+// of an offering, and parallel rows share them. Only the withdraw row
+// changes its own trial.
+var matrixTrials = []matrixTrialSpec{
+	{"own_trial", "buyer", "business-unlimited-5g-sim"},                 // the supplier user's (Virgin Media O2 Business)
+	{"withdrawable_trial", "buyer", "business-5g-broadband"},            // for the withdraw row alone
+	{"other_trial", "buyer2", "business-unlimited-5g-sim"},              // another organisation's
+	{"other_supplier_trial", "buyer", "ffc-ethernet-1gbps-leased-line"}, // another supplier's
+}
+
+var matrixTrialIDs sync.Map // env pointer and key → *matrixTrialOnce
+
+type matrixTrialOnce struct {
+	once sync.Once
+	id   int64
+	err  error
+}
+
+// matrixTrial applies for tr once per env, a week from today, and returns
+// its id.
+func matrixTrial(t *testing.T, env *authEnv, tr matrixTrialSpec) int64 {
+	t.Helper()
+	v, _ := matrixTrialIDs.LoadOrStore(fmt.Sprintf("%p/%s", env, tr.key), &matrixTrialOnce{})
+	m := v.(*matrixTrialOnce)
+	m.once.Do(func() {
+		u := env.users[tr.buyer]
+		m.id, m.err = env.db.ApplyForTrial(context.Background(), &u, store.TrialForm{Offering: tr.offering, Kind: store.TrialPOV, Sites: "2",
+			StartDate: store.DateInput{ISO: env.db.Now().AddDate(0, 0, 7).Format(time.DateOnly)}, Duration: "30",
+			Objectives: "Matrix trial", Criteria: "It works"})
+	})
+	if m.err != nil {
+		t.Fatalf("trial fixture %s: %v", tr.key, m.err)
+	}
+	return m.id
+}
+
 // expand fills the placeholders of r.path for user u (zero for a visitor).
 func (r protectedRoute) expand(t *testing.T, env *authEnv, u store.User) string {
 	t.Helper()
@@ -231,6 +304,11 @@ func (r protectedRoute) expand(t *testing.T, env *authEnv, u store.User) string 
 	if strings.Contains(p, "{submitted_basket}") {
 		b, _, _ := basketFixture(t, env, "buyer", true)
 		p = strings.ReplaceAll(p, "{submitted_basket}", strconv.FormatInt(b, 10))
+	}
+	for _, tr := range matrixTrials {
+		if ph := "{" + tr.key + "}"; strings.Contains(p, ph) {
+			p = strings.ReplaceAll(p, ph, strconv.FormatInt(matrixTrial(t, env, tr), 10))
+		}
 	}
 	if strings.Contains(p, "{victim}") {
 		n := victimSeq.Add(1)

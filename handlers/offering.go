@@ -51,7 +51,11 @@ func (s *Server) agreement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Schedule: schedule}))
+	stats, err := s.db.TrialStats(ctx, store.TrialStatsFilter{AgreementID: a.ID})
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AgreementPage(views.AgreementProps{Page: s.page(c, a.Title, ""), Agreement: a, Schedule: schedule, TrialStats: stats}))
 }
 
 // maxSchedule is the most offerings the agreement page lists in its

@@ -31,6 +31,9 @@ type publicPage struct {
 var (
 	onCatalogue = []store.DataSet{store.DataCatalogue}
 	onNothing   []store.DataSet
+	// The agreement page shows its trial numbers, and a trial counts as
+	// converted once a basket linked to it is approved.
+	onAgreement = []store.DataSet{store.DataCatalogue, store.DataTrials, store.DataApprovals}
 )
 
 // ctxPageURL holds the canonical path and query of a public page (a string),

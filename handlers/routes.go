@@ -39,11 +39,12 @@ func (s *Server) addRoutes(e *echo.Echo) {
 	s.publicGET(e, "/compare", s.compare, publicPage{deps: onCatalogue, query: canonicalCompare})
 	// The trials issue adds store.DataTrials (and approvals, if shown) when
 	// this page shows trial numbers.
-	s.publicGET(e, "/agreements/:slug", s.agreement, publicPage{deps: onCatalogue})
+	s.publicGET(e, "/agreements/:slug", s.agreement, publicPage{deps: onAgreement})
 	s.publicGET(e, "/help/:page", s.help, publicPage{deps: onNothing})
 	s.accountRoutes(e)
 	s.basketRoutes(e)
 	s.reviewRoutes(e)
+	s.trialRoutes(e)
 }
 
 // securityHeaders sets the headers every response carries.

@@ -87,6 +87,10 @@ type Basket struct {
 	Totals          Totals
 	Quote           *QuoteRef    // the latest version; nil until first submitted
 	Events          []AuditEvent // its audit trail, oldest first
+	// FromTrial is the trial the basket was started from, and LinkedTrials
+	// those linked to it when applying (PRODUCT.md §6).
+	FromTrial    *TrialRef
+	LinkedTrials []TrialRef
 	// DecisionDue is the UK date by the end of which CCS aims to decide on
 	// the version awaiting a decision (zero when none awaits), DecisionDays
 	// the service level it comes from, in UK working days.
@@ -185,9 +189,15 @@ func (db *DB) CreateBasket(ctx context.Context, u *User, name string) (Basket, e
 	return db.Basket(ctx, u, id)
 }
 
-// createBasket creates a draft basket named by field (already checked for
-// the buyer's role and the name) for u's organisation.
+// createBasket creates a draft basket named by field (checked here with the
+// buyer's role) for u's organisation.
 func createBasket(ctx context.Context, tx *sql.Tx, u *User, field Text, name string, now time.Time) (int64, error) {
+	return createBasketFrom(ctx, tx, u, field, name, 0, now)
+}
+
+// createBasketFrom is createBasket for a basket started from trial trialID
+// (0: none), which the basket then names.
+func createBasketFrom(ctx context.Context, tx *sql.Tx, u *User, field Text, name string, trialID int64, now time.Time) (int64, error) {
 	if err := mayAttempt(u, ActionCreate); err != nil {
 		return 0, err
 	}
@@ -196,13 +206,17 @@ func createBasket(ctx context.Context, tx *sql.Tx, u *User, field Text, name str
 		return 0, Invalid(*fe)
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO baskets (org_id, owner_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		u.OrgID, u.ID, name, timestamp(now), timestamp(now)).Scan(&id)
+	err := tx.QueryRowContext(ctx, `INSERT INTO baskets (org_id, owner_id, name, trial_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		u.OrgID, u.ID, name, nullID(trialID), timestamp(now), timestamp(now)).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
+	details := Details{"name": name}
+	if trialID != 0 {
+		details["trial"] = trialID
+	}
 	return id, audit(ctx, tx, AuditEvent{At: now, Actor: ActorOf(u), Subject: Subject{SubjectBasket, id}, OrgID: u.OrgID,
-		Action: ActionCreate, To: string(BasketDraft), Details: Details{"name": name}})
+		Action: ActionCreate, To: string(BasketDraft), Details: details})
 }
 
 // LineForm is a line as entered in a form: the offering's slug, a quantity
@@ -560,13 +574,8 @@ func RequiredByField(now time.Time) DateField {
 // requirements, or the invalid fields in form order.
 func (f RequirementsForm) Parse(now time.Time) (Requirements, []FieldError) {
 	var r Requirements
-	var errs []FieldError
-	check := func(fe *FieldError) bool {
-		if fe != nil {
-			errs = append(errs, *fe)
-		}
-		return fe == nil
-	}
+	var errs fieldErrors
+	check := errs.add
 	var fe *FieldError
 	r.Need, fe = NeedText.Check(f.Need)
 	check(fe)
@@ -707,8 +716,42 @@ func loadBasket(ctx context.Context, tx *sql.Tx, u *User, id int64) (Basket, err
 	if b.Quote, err = latestQuote(ctx, tx, b.ID); err != nil {
 		return b, err
 	}
+	if err := loadBasketTrials(ctx, tx, &b); err != nil {
+		return b, err
+	}
 	b.Events, err = auditTrail(ctx, tx, Subject{SubjectBasket, b.ID}, "")
 	return b, err
+}
+
+// TrialRef names a trial linked to a basket.
+type TrialRef struct {
+	ID     int64
+	Name   string // in a sentence: "proof-of-value trial of Managed SD-WAN Branch"
+	Status TrialStatus
+}
+
+// loadBasketTrials loads the trials linked to basket b, either way.
+func loadBasketTrials(ctx context.Context, tx *sql.Tx, b *Basket) error {
+	type linked struct {
+		ref  TrialRef
+		from bool
+	}
+	ts, err := collect(ctx, tx, func(r scanner) (l linked, err error) {
+		var kind, offering string
+		err = r.Scan(&l.ref.ID, &kind, &offering, &l.ref.Status, &l.from)
+		l.ref.Name = TrialSummary{Kind: kind, OfferingName: offering}.Name()
+		return l, err
+	}, `SELECT t.id, t.kind, o.name, t.status, coalesce(t.id = (SELECT trial_id FROM baskets WHERE id = ?), 0)
+		FROM trials t JOIN offerings o ON o.id = t.offering_id
+		WHERE t.org_id = ? AND (t.basket_id = ? OR t.id = (SELECT trial_id FROM baskets WHERE id = ?)) ORDER BY t.id`, b.ID, b.OrgID, b.ID, b.ID)
+	for _, t := range ts {
+		if t.from {
+			b.FromTrial = &t.ref
+		} else {
+			b.LinkedTrials = append(b.LinkedTrials, t.ref)
+		}
+	}
+	return err
 }
 
 // lineScanner scans an offering followed by a line's own columns.

@@ -81,7 +81,7 @@ func DemoCatalogue() Catalogue {
 					SdwanMinSites: 1, SdwanMaxSites: 5, SdwanMinDays: 30, SdwanMaxDays: 60,
 					Text: "Proof-of-value trials are free for offerings marked as eligible: 1 to 20 sites for 14 to 90 days, " +
 						"one open trial per offering per organisation. SD-WAN trials are free: 1 to 5 sites for 30 to 60 days, " +
-						"one per organisation in any rolling 12 months (declined and withdrawn applications do not count). " +
+						"one per organisation in any rolling 365 days (declined and withdrawn applications do not count). " +
 						"Virgin Media O2 Business installs and removes trial equipment at no cost and there is no obligation to buy.",
 				},
 				SocialValue: []string{
@@ -110,7 +110,7 @@ func DemoCatalogue() Catalogue {
 					PovMinSites: 1, PovMaxSites: 10, PovMinDays: 14, PovMaxDays: 60,
 					SdwanMinSites: 1, SdwanMaxSites: 3, SdwanMinDays: 30, SdwanMaxDays: 45,
 					Text: "Proof-of-value trials are free for eligible offerings: 1 to 10 sites for 14 to 60 days. " +
-						"SD-WAN trials are free: 1 to 3 sites for 30 to 45 days, one per organisation in any rolling 12 months.",
+						"SD-WAN trials are free: 1 to 3 sites for 30 to 45 days, one per organisation in any rolling 365 days.",
 				},
 				SocialValue: []string{
 					"Local economy: installation and civils work subcontracted to local SMEs where possible",

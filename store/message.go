@@ -44,6 +44,11 @@ func Reviewers(exceptOrg int64) Audience {
 	return Audience{"u.role = 'reviewer' AND u.org_id <> ?", []any{exceptOrg}}
 }
 
+// SupplierUsers is every user of a supplier's catalogue team.
+func SupplierUsers(supplierID int64) Audience {
+	return Audience{"u.role = 'supplier' AND u.supplier_id = ?", []any{supplierID}}
+}
+
 // Users is the given people.
 func Users(ids ...int64) Audience {
 	if len(ids) == 0 {

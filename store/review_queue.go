@@ -30,7 +30,7 @@ import (
 // Review item kinds.
 const (
 	ReviewKindBasket = "basket"
-	ReviewKindTrial  = "trial" // the trials issue's source
+	ReviewKindTrial  = "trial"
 )
 
 // reviewColumns are the columns every ReviewSource selects, in order:
@@ -73,19 +73,13 @@ var basketReviews = ReviewSource{
 
 // reviewSources are the kinds of review item, in the order the kind filter
 // lists them.
-var reviewSources = []ReviewSource{basketReviews}
+var reviewSources = []ReviewSource{basketReviews, trialReviews}
 
-// ReviewKinds lists the kinds a reviewer can filter by: the sources, and
-// trials (PRODUCT.md §8 names the filter value before trials exist).
+// ReviewKinds lists the kinds a reviewer can filter by: the sources.
 func ReviewKinds() []Choice {
 	out := []Choice{}
-	seen := map[string]bool{}
 	for _, s := range reviewSources {
 		out = append(out, Choice{Value: s.Kind, Label: s.Label + "s"})
-		seen[s.Kind] = true
-	}
-	if !seen[ReviewKindTrial] {
-		out = append(out, Choice{Value: ReviewKindTrial, Label: "Trial applications"})
 	}
 	return out
 }
@@ -402,7 +396,7 @@ func (db *DB) ReviewerHome(ctx context.Context, u *User, oldest int) (ReviewerHo
 	}
 	today := TodayLondon(db.Now())
 	monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
-	err = db.r.QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE actor_id = ? AND at >= ? AND action IN (?, ?, ?)`,
-		u.ID, timestamp(monday), ActionApprove, ActionRequestChanges, ActionReject).Scan(&h.DecidedThisWeek)
+	err = db.r.QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE actor_id = ? AND at >= ? AND action IN (?, ?, ?, ?)`,
+		u.ID, timestamp(monday), ActionApprove, ActionRequestChanges, ActionReject, ActionDecline).Scan(&h.DecidedThisWeek)
 	return h, err
 }

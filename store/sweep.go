@@ -40,6 +40,10 @@ var sweepJobs = []SweepJob{
 	}},
 	{Name: "quote-expiry-reminders", Run: remindExpiringQuotes},
 	{Name: "review-overdue", Run: messageOverdueReviews},
+	// Trials on their start date (PRODUCT.md §6): approved ones start,
+	// undecided applications are declined.
+	{Name: "start-trials", Run: startDueTrials},
+	{Name: "decline-undecided-trials", Run: declineUndecidedTrials},
 	// The security log keeps a year (PRODUCT.md §5). Its rows are not
 	// organisation records, so the deletions are counted in the sweeper's
 	// log line and metrics rather than audited row by row.

@@ -314,6 +314,17 @@ func (f DateField) parse(in DateInput) (time.Time, string) {
 	return t, ""
 }
 
+// fieldErrors collects a form's field errors in the order they are found.
+type fieldErrors []FieldError
+
+// add keeps fe, if any, and reports whether the field was good.
+func (errs *fieldErrors) add(fe *FieldError) bool {
+	if fe != nil {
+		*errs = append(*errs, *fe)
+	}
+	return fe == nil
+}
+
 func firstNonEmpty(s ...string) string {
 	for _, x := range s {
 		if x != "" {

@@ -13,8 +13,7 @@ import (
 // every write to that data. Caches of pages built from it (the response
 // cache, ETags, the search index) compare counters instead of data.
 //
-// To add one (the trials issue adds DataTrials for the agreement page's
-// trial numbers): add a constant before numDataSets and its meta key to
+// To add one: add a constant before numDataSets and its meta key to
 // dataSetKeys, and, in a migration, insert the meta row with value 1 and
 // the triggers that bump it (see migrations/0006_data_versions.sql). Pages
 // then name it among their dependencies (handlers/routes.go).
@@ -29,12 +28,16 @@ const (
 	// transparency register and savings publish) and the buyer
 	// organisations' names and identifiers.
 	DataApprovals
+	// DataTrials is trial applications, their states and outcomes, and
+	// the baskets started from them (the agreement page's trial numbers).
+	DataTrials
 	numDataSets
 )
 
 var dataSetKeys = [numDataSets]string{
 	DataCatalogue: "catalogue_version",
 	DataApprovals: "approvals_version",
+	DataTrials:    "trials_version",
 }
 
 // String is the data set's name, as in its meta key.

@@ -180,8 +180,14 @@ func EventText(e store.AuditEvent) string {
 		draftAgain = ": the basket is a draft again"
 	}
 	name := detailText(e.Details, "offering_name")
+	if e.Subject.Kind == store.SubjectTrial {
+		return trialEventText(e)
+	}
 	switch e.Action {
 	case store.ActionCreate:
+		if detailText(e.Details, "trial") != "" {
+			return "Basket started from a completed trial"
+		}
 		return "Basket created"
 	case store.ActionAddLine:
 		old, nw := detailChange(e.Details, "quantity")
@@ -225,6 +231,31 @@ func EventText(e store.AuditEvent) string {
 			return "Quote expired without a decision" + v
 		}
 		return "Quote expired without a decision" + v + ": back to draft"
+	}
+	return strings.ReplaceAll(string(e.Action), "_", " ")
+}
+
+// trialEventText describes one entry of a trial's trail. It never names a
+// linked basket: suppliers read trials' trails too.
+func trialEventText(e store.AuditEvent) string {
+	switch e.Action {
+	case store.ActionApply:
+		return "Applied for a free " + store.TrialKindName(detailText(e.Details, "kind"))
+	case store.ActionApprove:
+		return "Application approved"
+	case store.ActionDecline:
+		if e.Actor.System() {
+			return "Declined: not decided before its start date"
+		}
+		return "Application declined"
+	case store.ActionWithdraw:
+		return "Application withdrawn"
+	case store.ActionStart:
+		return "Trial started"
+	case store.ActionComplete:
+		return "Outcome recorded: " + detailText(e.Details, "criteria_met") + " of " + detailText(e.Details, "criteria") + " success criteria met"
+	case store.ActionStartBasket:
+		return "A basket was started from the trial"
 	}
 	return strings.ReplaceAll(string(e.Action), "_", " ")
 }

@@ -152,16 +152,11 @@ func TestServerSweepsWithoutAnyRequest(t *testing.T) {
 	}
 }
 
-// The sweeper inside the server messages every reviewer once a submitted
-// basket is past the review service level, and reminds the buyer and the
-// reviewers a week before its quote expires, without any page being visited.
-func TestServerSweepsReviewMessages(t *testing.T) {
-	t.Parallel()
-	clock := store.NewManualClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)) // Monday: due by Wednesday
-	p := startPortal(t, withDemo(), withClock(clock))
-	// idle returns once the sweeper has finished a run and waits for the
-	// next: it logs a run's changes before it starts waiting.
-	idle := func() {
+// sweeperIdle returns a function that returns once the portal's sweeper
+// has finished a run and waits for the next (it logs a run's changes
+// before it starts waiting): move clock only while it is idle.
+func sweeperIdle(t *testing.T, p *testPortal, clock *store.ManualClock) func() {
+	return func() {
 		t.Helper()
 		select {
 		case <-clock.Waits():
@@ -169,6 +164,16 @@ func TestServerSweepsReviewMessages(t *testing.T) {
 			t.Fatalf("the sweeper did not finish a run within a minute\n%s", p.stderr)
 		}
 	}
+}
+
+// The sweeper inside the server messages every reviewer once a submitted
+// basket is past the review service level, and reminds the buyer and the
+// reviewers a week before its quote expires, without any page being visited.
+func TestServerSweepsReviewMessages(t *testing.T) {
+	t.Parallel()
+	clock := store.NewManualClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)) // Monday: due by Wednesday
+	p := startPortal(t, withDemo(), withClock(clock))
+	idle := sweeperIdle(t, p, clock)
 	idle() // the start-up run
 	submitAsDemoBuyer(t, p.db, "Waiting for review")
 	clock.Set(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)) // Thursday, UK midnight
