@@ -360,10 +360,7 @@ func TestBasketJourneyKeyboardWithoutJavaScript(t *testing.T) {
 	}
 	axeHere(t, ctx)
 
-	// Requirements, then submit.
-	if st := press(t, ctx, `a[href$="/requirements"]`); st != 200 {
-		t.Fatalf("requirements form: %d", st)
-	}
+	// Requirements, asked in place on the basket page, then submit.
 	do(t, ctx,
 		typeInto("#need", "Mobiles for the waste collection crews"),
 		typeInto("#budget", "12,500.50"),
