@@ -68,6 +68,9 @@ func (j *journey) check(what string) {
 	if fit.ScrollWidth > fit.Viewport {
 		j.t.Errorf("%s at %d px: the page scrolls sideways (%d px wide)", what, j.width, fit.ScrollWidth)
 	}
+	if j.width >= 1280 && fit.HeaderHeight > 80 {
+		j.t.Errorf("%s at %d px: the header wraps (%d px tall, one row is about 64)", what, j.width, fit.HeaderHeight)
+	}
 	if len(fit.Off) > 0 {
 		j.t.Errorf("%s at %d px: money off screen: %s", what, j.width, strings.Join(fit.Off, "; "))
 	}
@@ -89,6 +92,8 @@ type pageFit struct {
 	ScrollWidth int      `json:"scrollWidth"`
 	Amounts     int      `json:"amounts"`
 	Off         []string `json:"off"`
+	// HeaderHeight is the header's height: one row is about 64 px.
+	HeaderHeight int `json:"headerHeight"`
 }
 
 // pageFitJS measures the page's width against the viewport's and finds
@@ -97,7 +102,8 @@ type pageFit struct {
 // <details>) has no boxes and is not counted.
 const pageFitJS = `(() => {
   const vw = document.documentElement.clientWidth;
-  const out = {viewport: vw, scrollWidth: document.documentElement.scrollWidth, amounts: 0, off: []};
+  const out = {viewport: vw, scrollWidth: document.documentElement.scrollWidth, amounts: 0, off: [],
+    headerHeight: Math.round(document.querySelector(".header .width").getBoundingClientRect().height)};
   const re = /£[0-9,]+\.[0-9]{2}/g;
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
