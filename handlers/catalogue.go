@@ -126,6 +126,9 @@ func (s *Server) catalogue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if res.Stale { // the catalogue changed and its index is being rebuilt
+		dontStore(c)
+	}
 	page := s.page(c, "Offerings", "offerings")
 	page.Errors = errs
 	props := views.CatalogueProps{Page: page, Query: q, Result: res}

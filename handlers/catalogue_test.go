@@ -746,6 +746,46 @@ func TestGzip(t *testing.T) {
 	}
 }
 
+// TestCataloguePageWhileIndexRebuilds holds a search index rebuild open:
+// the catalogue page is answered from the previous index meanwhile, and
+// that answer is not stored, so once the new index is in the page shows
+// the change at once.
+func TestCataloguePageWhileIndexRebuilds(t *testing.T) {
+	e, db := newTestServer(t)
+	ctx := context.Background()
+	const target = "/offerings?sort=price_asc"
+	before := resultSlugs(parseHTML(t, get(e, target).Body.Bytes()))
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	db.SetSearchIndexHook(func() {
+		started <- struct{}{}
+		<-release
+	})
+	defer db.SetSearchIndexHook(nil)
+	err := db.LoadCatalogue(ctx, store.Catalogue{Offerings: []store.NewOffering{{
+		Slug: "rebuild-probe", Name: "Rebuild Probe SIM", CategorySlug: "data-only-sim", AgreementSlug: store.DemoAgreementMoU,
+		Unit: "SIM", MonthlyPence: 1, Terms: []int{12},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started // the write woke the indexer, which now waits for release
+	stale := get(e, target)
+	if got := resultSlugs(parseHTML(t, stale.Body.Bytes())); !slices.Equal(got, before) {
+		t.Errorf("during the rebuild: got %v, want the previous index's %v", got, before)
+	}
+	if cc, tag := stale.Header().Get("Cache-Control"), stale.Header().Get("ETag"); cc != "no-store" || tag != "" {
+		t.Errorf("during the rebuild: got Cache-Control %q and ETag %q, want no-store and none", cc, tag)
+	}
+	close(release)
+	db.SetSearchIndexHook(nil)
+	if err := db.WaitSearchIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := resultSlugs(parseHTML(t, get(e, target).Body.Bytes())); len(got) == 0 || got[0] != "rebuild-probe" {
+		t.Errorf("after the rebuild: got first %v, want rebuild-probe (the page from the old index must not have been stored)", got)
+	}
+}
+
 func TestPageCache(t *testing.T) {
 	e, db := newTestServer(t)
 	const target = "/offerings?sort=price_asc"
@@ -760,6 +800,9 @@ func TestPageCache(t *testing.T) {
 		Unit: "SIM", MonthlyPence: 1, Terms: []int{12},
 	}}})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WaitSearchIndex(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	doc := parseHTML(t, get(e, target).Body.Bytes())

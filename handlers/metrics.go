@@ -95,12 +95,25 @@ func NewMetrics(db *store.DB) *Metrics {
 		m.requests, m.latency, m.signIns, m.locks, m.writeWait, m.sweeps, m.swept, m.lastSweep,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "portal_search_index_builds_total",
-			Help: "Catalogue search index (re)builds: one per catalogue version searched.",
+			Help: "Catalogue search index (re)builds, in the background: one per burst of catalogue changes.",
 		}, func() float64 { return float64(db.Stats().SearchIndexBuilds) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "portal_search_index_build_seconds_total",
 			Help: "Total time spent building the catalogue search index.",
 		}, func() float64 { return db.Stats().SearchIndexTime.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "portal_search_index_last_build_seconds",
+			Help: "How long the last catalogue search index build took; searches use the previous index meanwhile.",
+		}, func() float64 { return db.Stats().SearchIndexLast.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "portal_search_ranking_fallback",
+			Help: "1 when text search ranks with FTS5's bm25() because FTS5's internal format was not as expected (slower; see the log), else 0.",
+		}, func() float64 {
+			if db.SearchRankingFallback() != "" {
+				return 1
+			}
+			return 0
+		}),
 	)
 	db.SetWriteWaitObserver(func(d time.Duration) { m.writeWait.Observe(d.Seconds()) })
 	return m

@@ -118,6 +118,19 @@ type pageFill struct {
 	done   bool
 	status int
 	body   []byte
+	// notCurrent is set by a handler whose page shows data older than
+	// the versions it would be stored under (dontStore).
+	notCurrent bool
+}
+
+// dontStore keeps the page being rendered out of the response cache: it is
+// sent, but stored (and tagged) under the current data versions it would
+// outlive them, as a search answered from the previous index while the
+// next is built would.
+func dontStore(c echo.Context) {
+	if f, ok := c.Get(ctxFill).(*pageFill); ok {
+		f.notCurrent = true
+	}
 }
 
 // ctxFill holds the *pageFill while a page is rendered for the cache.
@@ -435,7 +448,7 @@ func (pc *PageCache) serve(c echo.Context, key string, deps []store.DataSet, v s
 		end(nil)
 		return err // the error handler renders it, outside the cache
 	}
-	if fill.status != http.StatusOK || len(c.Response().Header()["Set-Cookie"]) > 0 {
+	if fill.status != http.StatusOK || fill.notCurrent || len(c.Response().Header()["Set-Cookie"]) > 0 {
 		end(nil)
 		return writeHTML(c, fill.status, fill.body)
 	}

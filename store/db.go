@@ -35,6 +35,8 @@ type DB struct {
 	stmts *stmts
 	// search caches the catalogue index and results by catalogue version.
 	search searchCache
+	// stopIndexer ends the search indexer (search_index.go), at Close.
+	stopIndexer context.CancelFunc
 	// versions are the data versions as this process knows them
 	// (versions.go); versionsStmt reads them inside a write transaction.
 	versions     versionsState
@@ -106,10 +108,16 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.r = r
+	db.search.gate.init(n)
 	if err := db.RefreshVersions(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("read data versions: %w", err)
 	}
+	// The indexer lives as long as the database handle: no request's
+	// context can cancel a rebuild.
+	life, stop := context.WithCancel(context.Background())
+	db.stopIndexer = stop
+	db.startIndexer(life)
 	return db, nil
 }
 
@@ -119,6 +127,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // timeout to every shutdown (the WAL then stays for the next start).
 func (db *DB) Close() error {
 	var errs []error
+	if db.stopIndexer != nil {
+		db.stopIndexer()
+		<-db.search.ix.done
+	}
 	db.rstmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()
 		return true

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/bits"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -71,6 +73,12 @@ type SearchResult struct {
 	Page      int
 	Pages     int
 	Facets    Facets
+	// Stale is true when the catalogue has changed since the index this
+	// result came from was built (a rebuild is under way): the offerings
+	// shown are current, but which ones match, their order and the facet
+	// counts are as of the previous index. A page showing it must not be
+	// cached as the current catalogue's.
+	Stale bool
 }
 
 // ftsQuery turns what a person typed into a safe FTS5 query: every word
@@ -131,6 +139,8 @@ type catalogueIndex struct {
 	// ftsStats holds what bm25 needs besides the matches themselves, when
 	// the FTS5 statistics could be read; nil otherwise.
 	fts *ftsStats
+	// fallback says why fts is nil on a non-empty index ("" when it is not).
+	fallback string
 }
 
 type indexEntry struct {
@@ -156,6 +166,12 @@ type searchCache struct {
 	flights map[string]*ftsFlight   // matches being computed, by query text
 	// What the caches hold, against their budgets.
 	matchCount, resultOfferings, listCount int
+	// ix builds the index in the background (search_index.go).
+	ix indexer
+	// gate bounds the reader connections searches take (search_index.go).
+	gate searchGate
+	// fallback is why the fast ranking is off ("" when it is on), as last logged.
+	fallback atomic.Pointer[string]
 }
 
 // filteredList is a search's matching index positions in result order, and
@@ -172,47 +188,12 @@ type match struct {
 
 const searchCacheSize = 512
 
-func (db *DB) catalogueIndex(ctx context.Context) (*catalogueIndex, error) {
-	// The version as this process knows it (no query); an index built from
-	// a newer catalogue (another process's write, not yet refreshed) is
-	// newer still, and kept.
-	v := db.Versions()[DataCatalogue]
-	c := &db.search
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.index != nil && c.index.version >= v {
-		return c.index, nil
-	}
-	idx, err := db.timedBuildIndex(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.index = idx
-	c.results = map[string]SearchResult{}
-	c.matches = map[string][]int32{}
-	c.lists = map[string]filteredList{}
-	c.matchCount, c.resultOfferings, c.listCount = 0, 0, 0
-	return idx, nil
-}
-
 func (db *DB) buildIndex(ctx context.Context) (*catalogueIndex, error) {
 	idx := &catalogueIndex{}
-	// The frequent terms' postings (search_postings.go) are read at the
-	// same time, on another connection: they take about as long. They are
-	// kept only if they are for the same catalogue version as the index.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type postingsResult struct {
-		version  int64
-		postings []termPostings
-		err      error
-	}
-	postings := make(chan postingsResult, 1)
-	go func() {
-		var r postingsResult
-		r.version, r.postings, r.err = db.readPostings(ctx)
-		postings <- r
-	}()
+	// One connection, outside the searches' budget (search_index.go), in
+	// one snapshot: a build in the background takes a quarter of the
+	// default reader pool, searches at most half, and signed-in pages
+	// always have the rest.
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&idx.version); err != nil {
 			return err
@@ -308,15 +289,15 @@ func (db *DB) buildIndex(ctx context.Context) (*catalogueIndex, error) {
 				idx.byID[e.id] = int32(pos)
 			}
 		}
-		return loadFTSStats(ctx, tx, idx)
+		if err := loadFTSStats(ctx, tx, idx); err != nil || idx.fts == nil {
+			return err
+		}
+		// The frequent terms' postings (search_postings.go).
+		idx.fts.postings, err = readPostings(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if r := <-postings; r.err != nil {
-		return nil, r.err
-	} else if idx.fts != nil && r.version == idx.version {
-		idx.fts.postings = r.postings
 	}
 	idx.byPrice = slices.Clone(idx.byName)
 	slices.SortStableFunc(idx.byPrice, func(a, b int32) int {
@@ -434,8 +415,11 @@ func (db *DB) computeMatches(ctx context.Context, idx *catalogueIndex, q string)
 		// Every term must match: when few offerings match them all, bm25()
 		// on those few is cheaper than reading every term's instances.
 		var n int
-		if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM offerings_fts
-			WHERE offerings_fts MATCH ? LIMIT ?)`, q, bm25MaxRows+1).Scan(&n); err != nil {
+		err := db.searchConn(ctx, func(conn *sql.Conn) error {
+			return conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM offerings_fts
+			WHERE offerings_fts MATCH ? LIMIT ?)`, q, bm25MaxRows+1).Scan(&n)
+		})
+		if err != nil {
 			return nil, err
 		}
 		vocab = n > bm25MaxRows
@@ -463,9 +447,18 @@ func (db *DB) computeMatches(ctx context.Context, idx *catalogueIndex, q string)
 // bm25Matches runs the query in FTS5 and ranks every match with its bm25().
 // It is exact for any query but slow for one matching most of the
 // catalogue: bm25() looks up each matching row's size in the docsize table.
-func (db *DB) bm25Matches(ctx context.Context, idx *catalogueIndex, q string) ([]match, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT rowid, bm25(offerings_fts, 10.0, 4.0, 1.0, 3.0, 3.0)
-		FROM offerings_fts WHERE offerings_fts MATCH ?`, q)
+func (db *DB) bm25Matches(ctx context.Context, idx *catalogueIndex, q string) (m []match, err error) {
+	err = db.searchConn(ctx, func(conn *sql.Conn) error {
+		m, err = bm25Rows(ctx, conn, idx, q)
+		return err
+	})
+	return m, err
+}
+
+// bm25Rows is bm25Matches on q.
+func bm25Rows(ctx context.Context, q querier, idx *catalogueIndex, query string) ([]match, error) {
+	rows, err := q.QueryContext(ctx, `SELECT rowid, bm25(offerings_fts, 10.0, 4.0, 1.0, 3.0, 3.0)
+		FROM offerings_fts WHERE offerings_fts MATCH ?`, query)
 	if err != nil {
 		return nil, err
 	}
@@ -672,7 +665,6 @@ func (st *ftsStats) prefixJobs(prefix string) (jobs []vocabJob, post []*termPost
 //	score = sum_i idf_i * f_i*(k1+1) / (f_i + k1*(1 - b + b*D/avgdl))
 //	bm25  = -score, with k1 = 1.2, b = 0.75 and D the row's tokens.
 func (db *DB) prefixMatches(ctx context.Context, idx *catalogueIndex, words []string) (m []match, ok bool, err error) {
-	k1, b := 1.2, 0.75
 	st := idx.fts
 	freq := make([]float64, len(idx.entries)) // f_i by index position; zero when absent
 	var cand []int32                          // positions matching every phrase so far
@@ -738,11 +730,11 @@ func (db *DB) prefixMatches(ctx context.Context, idx *catalogueIndex, words []st
 		}
 		nHit := int64(len(touched) + len(withdrawn))
 		var idf float64
-		if err := db.r.QueryRowContext(ctx, "SELECT ln(?)", (float64(st.rows-nHit)+0.5)/(float64(nHit)+0.5)).Scan(&idf); err != nil {
-			return nil, false, err // SQLite's ln is the C library log() that bm25 uses: ranks match exactly
-		}
-		if idf <= 0 {
-			idf = 1e-6
+		if err := db.searchConn(ctx, func(conn *sql.Conn) (err error) {
+			idf, err = bm25IDF(ctx, conn, st.rows, nHit)
+			return err
+		}); err != nil {
+			return nil, false, err
 		}
 		if i == 0 {
 			// In index order, which spares sortMatches half its work.
@@ -764,8 +756,7 @@ func (db *DB) prefixMatches(ctx context.Context, idx *catalogueIndex, words []st
 			cand, score = cand[:j], score[:j]
 		}
 		for j, pos := range cand {
-			f, d := freq[pos], float64(idx.entries[pos].tokens)
-			score[j] += idf * ((f * (k1 + 1)) / (f + k1*(1-b+b*d/st.avgdl)))
+			score[j] += st.bm25Term(idf, freq[pos], idx.entries[pos].tokens)
 		}
 		for _, pos := range touched {
 			freq[pos] = 0
@@ -807,17 +798,15 @@ func (db *DB) vocabScan(ctx context.Context, jobs []vocabJob) ([][]int64, error)
 // vocabQuery runs one vocab job on a connection of its own, creating the
 // connection's vocab table on first use.
 func (db *DB) vocabQuery(ctx context.Context, j vocabJob) ([]int64, error) {
-	conn, err := db.r.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
 	query, args := vocabRangeSQL, []any{j.start, j.end}
 	if j.end == "" {
 		query, args = vocabExactSQL, []any{j.start, j.parity}
 	}
 	var text sql.NullString
-	if err := conn.QueryRowContext(ctx, query, args...).Scan(&text); err != nil {
+	err := db.searchConn(ctx, func(conn *sql.Conn) error {
+		return conn.QueryRowContext(ctx, query, args...).Scan(&text)
+	})
+	if err != nil {
 		return nil, err
 	}
 	// Parse the list here, in parallel with the other jobs.
@@ -857,52 +846,76 @@ func nextInstance(s string) (v int64, rest string, err error) {
 }
 
 // loadFTSStats reads the FTS5 statistics and every offering's token count
-// into idx.fts and the entries; on anything unexpected it leaves idx.fts nil
-// and search ranks with bm25() instead.
+// into idx.fts and the entries. They come from FTS5's shadow tables, whose
+// format SQLite does not document: on anything unexpected, or when the
+// ranks they give differ from FTS5's own bm25() (checkRanking), it leaves
+// idx.fts nil and says why in idx.fallback, and search ranks with bm25()
+// instead (exact, but slower for common words).
 func loadFTSStats(ctx context.Context, tx *sql.Tx, idx *catalogueIndex) error {
-	rows, err := tx.QueryContext(ctx, "SELECT name FROM pragma_table_info('offerings_fts') ORDER BY cid")
+	why, err := readFTSStats(ctx, tx, idx)
+	if err == nil && why == "" && idx.fts != nil {
+		why, err = checkRanking(ctx, tx, idx)
+	}
 	if err != nil {
 		return err
+	}
+	if why != "" {
+		idx.fts, idx.fallback = nil, why
+	}
+	return nil
+}
+
+// readFTSStats is loadFTSStats's reading; why says what was unexpected.
+func readFTSStats(ctx context.Context, tx *sql.Tx, idx *catalogueIndex) (why string, err error) {
+	rows, err := tx.QueryContext(ctx, "SELECT name FROM pragma_table_info('offerings_fts') ORDER BY cid")
+	if err != nil {
+		return "", err
 	}
 	var cols []string
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
 			rows.Close()
-			return err
+			return "", err
 		}
 		cols = append(cols, name)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return "", err
 	}
 	if len(cols) != len(ftsColumns) {
-		return nil
+		return fmt.Sprintf("offerings_fts has columns %q, not the %d ranking expects", cols, len(ftsColumns)), nil
 	}
 	for i, c := range ftsColumns {
 		if cols[i] != c.name {
-			return nil
+			return fmt.Sprintf("offerings_fts column %d is %q, not %q", i, cols[i], c.name), nil
 		}
 	}
 	// The averages record: the row count, then each column's total tokens.
 	var avg []byte
 	if err := tx.QueryRowContext(ctx, "SELECT block FROM offerings_fts_data WHERE id = 1").Scan(&avg); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+			return "", nil // an empty index: nothing to rank
 		}
-		return err
+		return "", err
+	}
+	if len(avg) == 0 {
+		return "", nil // an index that has never held a row
 	}
 	nRow, n := sqliteVarint(avg)
-	if n == 0 || nRow == 0 {
-		return nil
+	if n == 0 {
+		return "the averages record of offerings_fts_data does not decode", nil
+	}
+	if nRow == 0 {
+		return "", nil // an empty index: nothing to rank
 	}
 	avg = avg[n:]
 	var tokens uint64
 	for range ftsColumns {
 		v, n := sqliteVarint(avg)
 		if n == 0 {
-			return nil
+			return "the averages record of offerings_fts_data is shorter than its columns", nil
 		}
 		tokens += v
 		avg = avg[n:]
@@ -910,7 +923,7 @@ func loadFTSStats(ctx context.Context, tx *sql.Tx, idx *catalogueIndex) error {
 	// Each row's size: a varint of tokens per column.
 	rows, err = tx.QueryContext(ctx, "SELECT id, sz FROM offerings_fts_docsize")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer rows.Close()
 	seen := 0
@@ -918,7 +931,7 @@ func loadFTSStats(ctx context.Context, tx *sql.Tx, idx *catalogueIndex) error {
 		var id int64
 		var sz []byte
 		if err := rows.Scan(&id, &sz); err != nil {
-			return err
+			return "", err
 		}
 		pos, ok := idx.pos(id)
 		if !ok {
@@ -928,7 +941,7 @@ func loadFTSStats(ctx context.Context, tx *sql.Tx, idx *catalogueIndex) error {
 		for len(sz) > 0 {
 			v, n := sqliteVarint(sz)
 			if n == 0 {
-				return nil
+				return fmt.Sprintf("offerings_fts_docsize row %d does not decode", id), nil
 			}
 			d += v
 			sz = sz[n:]
@@ -937,13 +950,138 @@ func loadFTSStats(ctx context.Context, tx *sql.Tx, idx *catalogueIndex) error {
 		seen++
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return "", err
 	}
 	if seen != len(idx.entries) {
-		return nil
+		return fmt.Sprintf("offerings_fts_docsize has sizes for %d of %d active offerings", seen, len(idx.entries)), nil
 	}
 	idx.fts = &ftsStats{rows: int64(nRow), avgdl: float64(int64(tokens)) / float64(int64(nRow))}
-	return nil
+	return "", nil
+}
+
+// checkRanking compares the ranks prefixMatches computes from idx.fts with
+// FTS5's own bm25() for one term, in the same snapshot: why is not empty if
+// they differ, which means FTS5's internal format is not what
+// readFTSStats expects. The term is the rarest of the first few terms from
+// "a" in the fts5vocab row table, so the check costs little.
+func checkRanking(ctx context.Context, tx *sql.Tx, idx *catalogueIndex) (why string, err error) {
+	probe := "SELECT term, cnt FROM offerings_fts_row WHERE term >= 'a' LIMIT 64"
+	var hasRow int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE name = 'offerings_fts_row'").Scan(&hasRow); err != nil {
+		return "", err
+	}
+	if hasRow == 0 { // a database made before migration 0001 had it: any term will do
+		probe = "SELECT term, 0 FROM " + vocabTable + " WHERE term >= 'a' LIMIT 1"
+	}
+	rows, err := tx.QueryContext(ctx, probe)
+	if err != nil {
+		return "", err
+	}
+	var term string
+	var best int64
+	for rows.Next() {
+		var t string
+		var cnt int64
+		if err := rows.Scan(&t, &cnt); err != nil {
+			rows.Close()
+			return "", err
+		}
+		if words, ok := ftsPrefixes(`"` + t + `"*`); ok && len(words) == 1 && (term == "" || cnt < best) {
+			term, best = t, cnt
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	if term == "" {
+		return "", nil // no plain term to check with
+	}
+	var text sql.NullString
+	if err := tx.QueryRowContext(ctx, vocabTermSQL, term).Scan(&text); err != nil {
+		return "", err
+	}
+	freq := map[int64]float64{}
+	for s := text.String; len(s) > 0; {
+		v, rest, err := nextInstance(s)
+		if err != nil {
+			return fmt.Sprintf("fts5vocab instances of %q: %v", term, err), nil
+		}
+		s = rest
+		freq[v>>4] += vocabWeight[v&15]
+	}
+	idf, err := bm25IDF(ctx, tx, idx.fts.rows, int64(len(freq)))
+	if err != nil {
+		return "", err
+	}
+	want, err := bm25Rows(ctx, tx, idx, `"`+term+`"`)
+	if err != nil {
+		return "", err
+	}
+	got := 0
+	for id := range freq {
+		if _, ok := idx.pos(id); ok {
+			got++
+		}
+	}
+	if got != len(want) {
+		return fmt.Sprintf("term %q: fts5vocab lists %d active offerings, FTS5 matches %d", term, got, len(want)), nil
+	}
+	for _, w := range want {
+		e := idx.entries[w.pos]
+		r := -idx.fts.bm25Term(idf, freq[e.id], e.tokens)
+		if math.Abs(r-w.rank) > 1e-9*math.Abs(w.rank) {
+			return fmt.Sprintf("term %q, offering %d: rank %g from the shadow tables, FTS5's bm25() says %g", term, e.id, r, w.rank), nil
+		}
+	}
+	return "", nil
+}
+
+// bm25IDF is bm25's idf for a phrase matching nHit of rows rows. SQLite's ln
+// is the C library log() that FTS5's bm25 uses, so ranks match exactly.
+func bm25IDF(ctx context.Context, q querier, rows, nHit int64) (float64, error) {
+	var idf float64
+	if err := q.QueryRowContext(ctx, "SELECT ln(?)", (float64(rows-nHit)+0.5)/(float64(nHit)+0.5)).Scan(&idf); err != nil {
+		return 0, err
+	}
+	if idf <= 0 {
+		idf = 1e-6
+	}
+	return idf, nil
+}
+
+// bm25Term is one phrase's part of bm25's score for a row of the given
+// tokens, where f is the phrase's weighted frequency in it. k1 and b are
+// variables, as in fts5_aux.c, so the arithmetic rounds as FTS5's does.
+func (st *ftsStats) bm25Term(idf, f float64, tokens int32) float64 {
+	k1, b := 1.2, 0.75
+	d := float64(tokens)
+	return idf * ((f * (k1 + 1)) / (f + k1*(1-b+b*d/st.avgdl)))
+}
+
+// reportRanking logs, loudly, when the fast ranking falls back to bm25()
+// (and when it recovers): once per change, not per rebuild.
+func (db *DB) reportRanking(idx *catalogueIndex) {
+	why := idx.fallback
+	if old := db.search.fallback.Swap(&why); old != nil && *old == why || old == nil && why == "" {
+		return
+	}
+	if why != "" {
+		slog.Error("SEARCH RANKING FALLBACK: FTS5's internal format is not what the fast ranking reads; "+
+			"every text search now ranks with FTS5's bm25(), which is exact but several times slower for common words. "+
+			"Check the SQLite version (modernc.org/sqlite) against store/search.go's readFTSStats.", "reason", why)
+		return
+	}
+	slog.Info("search ranking: FTS5 format checked; fast ranking on")
+}
+
+// SearchRankingFallback says why searches rank with FTS5's bm25() rather
+// than the fast path ("" when they do not), as of the last index build.
+func (db *DB) SearchRankingFallback() string {
+	if p := db.search.fallback.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // sqliteVarint decodes SQLite's variable-length integer (as FTS5 stores
@@ -1004,7 +1142,7 @@ func (db *DB) SearchOfferings(ctx context.Context, p SearchParams) (SearchResult
 	if p.Sort == "" || (p.Sort == SortRelevance && q == "") {
 		p.Sort = SortRelevance
 	}
-	idx, err := db.catalogueIndex(ctx)
+	idx, stale, err := db.catalogueIndex(ctx)
 	if err != nil {
 		return SearchResult{}, err
 	}
@@ -1014,6 +1152,7 @@ func (db *DB) SearchOfferings(ctx context.Context, p SearchParams) (SearchResult
 	ok = ok && db.search.index == idx
 	db.search.mu.Unlock()
 	if ok {
+		res.Stale = stale
 		return res, nil
 	}
 	// Searches computed at once are bounded (the work is CPU-bound and
@@ -1030,6 +1169,7 @@ func (db *DB) SearchOfferings(ctx context.Context, p SearchParams) (SearchResult
 	ok = ok && db.search.index == idx
 	db.search.mu.Unlock()
 	if ok {
+		res.Stale = stale
 		return res, nil
 	}
 
@@ -1061,6 +1201,7 @@ func (db *DB) SearchOfferings(ctx context.Context, p SearchParams) (SearchResult
 		c.resultOfferings += n
 	}
 	c.mu.Unlock()
+	res.Stale = stale
 	return res, nil
 }
 
@@ -1107,7 +1248,7 @@ func (db *DB) EachSearchOffering(ctx context.Context, p SearchParams, fn func(Of
 	if p.Sort == "" || (p.Sort == SortRelevance && q == "") {
 		p.Sort = SortRelevance
 	}
-	idx, err := db.catalogueIndex(ctx)
+	idx, _, err := db.catalogueIndex(ctx)
 	if err != nil {
 		return err
 	}
@@ -1284,5 +1425,16 @@ func (db *DB) offeringsAt(ctx context.Context, idx *catalogueIndex, positions []
 	for i, pos := range positions {
 		ids[i] = idx.entries[pos].id
 	}
-	return offeringsByID(ctx, db.r, ids)
+	var out []Offering
+	err := db.searchConn(ctx, func(conn *sql.Conn) (err error) {
+		out, err = offeringsByID(ctx, conn, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// An offering deleted or withdrawn since the index was built (a search
+	// answered from the previous index while the next is built) is left
+	// out: withdrawal takes effect at once, everywhere.
+	return slices.DeleteFunc(out, func(o Offering) bool { return o.ID == 0 || !o.Active }), nil
 }

@@ -108,7 +108,7 @@ func TestSearchPrefixRankingIsBM25(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	idx, err := db.catalogueIndex(ctx)
+	idx, _, err := db.catalogueIndex(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

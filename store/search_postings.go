@@ -62,68 +62,58 @@ var postingsWeights, postingsWeightsOK = func() (w [16]uint16, ok bool) {
 }()
 
 // readPostings reads the postings of the most frequent terms, in term
-// order, and the catalogue version they are for. It needs nothing from the
-// catalogue index, so buildIndex runs it alongside its own reading, which
-// takes about as long (at 100 000 offerings, 0.8 s each on one CPU): one
-// connection, in one read transaction, also keeps memory and code small.
+// order, in buildIndex's read transaction (at 100 000 offerings, about as
+// long as the rest of the build: 0.8 s each on one CPU).
 //
 // The terms are those with the most instances, found in the fts5vocab row
 // table (migration 0001; one pass over the index's terms; a database
 // without it gets none), within postingsBudget. A term whose f overflows a
 // uint16 is left out; if row ids are too sparse for a slice, all are.
-func (db *DB) readPostings(ctx context.Context) (version int64, out []termPostings, err error) {
+func readPostings(ctx context.Context, tx *sql.Tx) ([]termPostings, error) {
 	if !postingsWeightsOK {
-		return 0, nil, nil
+		return nil, nil
 	}
-	err = db.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&version); err != nil {
-			return err
-		}
-		var exists, rows, minID, maxID int64
-		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sqlite_schema WHERE name = 'offerings_fts_row'),
-			count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM offerings_fts_docsize`).Scan(&exists, &rows, &minID, &maxID); err != nil {
-			return err
-		}
-		if exists == 0 || rows == 0 || minID < 0 || maxID >= 2*rows+1024 {
-			return nil
-		}
-		list, err := tx.QueryContext(ctx, "SELECT term FROM offerings_fts_row WHERE cnt >= ? ORDER BY cnt DESC, term", max(1, rows/postingsShare))
-		if err != nil {
-			return err
-		}
-		var terms []string
-		for list.Next() && int64(len(terms)+1)*2*(maxID+1) <= postingsBudget {
-			var term string
-			if err := list.Scan(&term); err != nil {
-				list.Close()
-				return err
-			}
-			terms = append(terms, term)
-		}
-		list.Close()
-		if err := list.Err(); err != nil {
-			return err
-		}
-		for _, term := range terms {
-			var text sql.NullString
-			if err := tx.QueryRowContext(ctx, vocabTermSQL, term).Scan(&text); err != nil {
-				return err
-			}
-			freq, err := termFreq(text.String, maxID)
-			if err != nil {
-				return err
-			}
-			if freq != nil {
-				out = append(out, termPostings{term: term, freq: freq})
-			}
-		}
-		return nil
-	})
+	var exists, rows, minID, maxID int64
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sqlite_schema WHERE name = 'offerings_fts_row'),
+		count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM offerings_fts_docsize`).Scan(&exists, &rows, &minID, &maxID); err != nil {
+		return nil, err
+	}
+	if exists == 0 || rows == 0 || minID < 0 || maxID >= 2*rows+1024 {
+		return nil, nil
+	}
+	list, err := tx.QueryContext(ctx, "SELECT term FROM offerings_fts_row WHERE cnt >= ? ORDER BY cnt DESC, term", max(1, rows/postingsShare))
 	if err != nil {
-		return 0, nil, err
+		return nil, err
+	}
+	var terms []string
+	for list.Next() && int64(len(terms)+1)*2*(maxID+1) <= postingsBudget {
+		var term string
+		if err := list.Scan(&term); err != nil {
+			list.Close()
+			return nil, err
+		}
+		terms = append(terms, term)
+	}
+	list.Close()
+	if err := list.Err(); err != nil {
+		return nil, err
+	}
+	var out []termPostings
+	for _, term := range terms {
+		var text sql.NullString
+		if err := tx.QueryRowContext(ctx, vocabTermSQL, term).Scan(&text); err != nil {
+			return nil, err
+		}
+		freq, err := termFreq(text.String, maxID)
+		if err != nil {
+			return nil, err
+		}
+		if freq != nil {
+			out = append(out, termPostings{term: term, freq: freq})
+		}
 	}
 	slices.SortFunc(out, func(a, b termPostings) int { return strings.Compare(a.term, b.term) })
-	return version, out, nil
+	return out, nil
 }
 
 // termFreq sums one term's vocab instance list into f by row id; nil if a

@@ -22,7 +22,7 @@ func TestSearchPostingsOptional(t *testing.T) {
 		for _, o := range res.Offerings {
 			ids = append(ids, o.ID)
 		}
-		idx, err := db.catalogueIndex(ctx)
+		idx, _, err := db.catalogueIndex(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -100,9 +100,15 @@ func setOfferingActive(t testing.TB, db *DB, slug string, active bool) {
 	testExec(t, db, "UPDATE offerings SET active = ? WHERE slug = ?", v, slug)
 }
 
-// search runs SearchOfferings and fails the test on an error.
+// search runs SearchOfferings on an index of the catalogue as it is now,
+// and fails the test on an error.
 func search(t testing.TB, db *DB, p SearchParams) SearchResult {
 	t.Helper()
+	// Searches answer from the previous index while a rebuild runs; these
+	// tests read their own writes back, so they wait for it.
+	if err := db.WaitSearchIndex(context.Background()); err != nil {
+		t.Fatalf("WaitSearchIndex: %v", err)
+	}
 	res, err := db.SearchOfferings(context.Background(), p)
 	if err != nil {
 		t.Fatalf("SearchOfferings(%+v): %v", p, err)

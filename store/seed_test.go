@@ -22,6 +22,9 @@ func TestSeedOfferings(t *testing.T) {
 	if got != n {
 		t.Fatalf("SeedOfferings added %d, want %d", got, n)
 	}
+	if err := db.WaitSearchIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
 	after, err := db.SearchOfferings(ctx, all)
 	if err != nil {
 		t.Fatal(err)

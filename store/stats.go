@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"sync/atomic"
 	"time"
 )
@@ -42,19 +41,11 @@ func (db *DB) SetWriteWaitObserver(f func(time.Duration)) {
 type Stats struct {
 	SearchIndexBuilds int64         // catalogue search index (re)builds: one per catalogue version used
 	SearchIndexTime   time.Duration // their total time
+	SearchIndexLast   time.Duration // the last build's time
 }
 
 // Stats returns the database's counters since it was opened.
 func (db *DB) Stats() Stats {
-	return Stats{SearchIndexBuilds: db.stats.searchBuilds.Load(), SearchIndexTime: time.Duration(db.stats.searchBuildNS.Load())}
-}
-
-// timedBuildIndex is buildIndex, counted in Stats.
-func (db *DB) timedBuildIndex(ctx context.Context) (*catalogueIndex, error) {
-	start := time.Now()
-	idx, err := db.buildIndex(ctx)
-	if err == nil {
-		db.stats.searchBuilt(time.Since(start))
-	}
-	return idx, err
+	return Stats{SearchIndexBuilds: db.stats.searchBuilds.Load(), SearchIndexTime: time.Duration(db.stats.searchBuildNS.Load()),
+		SearchIndexLast: time.Duration(db.search.ix.lastBuild.Load())}
 }

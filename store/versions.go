@@ -90,6 +90,9 @@ func (db *DB) publishVersions(v Versions) {
 			}
 		}
 		if db.versions.cur.CompareAndSwap(old, &next) {
+			if old == nil || next[DataCatalogue] > old[DataCatalogue] {
+				db.catalogueChanged() // the search index catches up in the background
+			}
 			return
 		}
 	}

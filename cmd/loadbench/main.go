@@ -12,7 +12,9 @@
 //     by default), checking errors, p99 latency and that RSS stays flat;
 //   - search: store search latency over 100 000 offerings, uncached and cached;
 //   - memory: the resident memory of `portal serve` while loaded with
-//     varied catalogue URLs over 100 000 offerings.
+//     varied catalogue URLs over 100 000 offerings;
+//   - edits: store search latency over 100 000 offerings while an offering
+//     is edited every 100 ms (the index rebuilt in the background).
 //
 // It ends with a Markdown summary for the README. Seeded databases are kept
 // in -cache (by default a directory under the system temp directory), keyed
@@ -49,6 +51,7 @@ type config struct {
 	searchRuns    int
 	rssDuration   time.Duration
 	soak          time.Duration
+	editDuration  time.Duration
 	only          map[string]bool // parts to run; all when empty
 	strict        bool
 }
@@ -68,17 +71,18 @@ func main() {
 	flag.IntVar(&cfg.searchRuns, "search-runs", 40, "timed runs per search case")
 	flag.DurationVar(&cfg.rssDuration, "rss-duration", 5*time.Second, "length of the load during the memory test")
 	flag.DurationVar(&cfg.soak, "soak", 10*time.Minute, "length of the soak at half capacity")
+	flag.DurationVar(&cfg.editDuration, "edit-duration", time.Minute, "length of the search-while-editing run")
 	flag.BoolVar(&cfg.strict, "strict", false, "exit with status 1 when a target is missed")
-	only := flag.String("only", "", "comma-separated parts to run: pages, soak, search, memory (default all)")
+	only := flag.String("only", "", "comma-separated parts to run: pages, soak, search, memory, edits (default all)")
 	flag.Parse()
 	cfg.only = map[string]bool{}
 	for _, p := range strings.Split(*only, ",") {
 		switch p = strings.TrimSpace(p); p {
 		case "":
-		case "pages", "soak", "search", "memory":
+		case "pages", "soak", "search", "memory", "edits":
 			cfg.only[p] = true
 		default:
-			log.Fatalf("-only: unknown part %q (pages, soak, search, memory)", p)
+			log.Fatalf("-only: unknown part %q (pages, soak, search, memory, edits)", p)
 		}
 	}
 	log.SetFlags(0)
@@ -128,7 +132,7 @@ func run(ctx context.Context, cfg config) error {
 			removeDB(path)
 		}
 	}
-	if cfg.runs("search") || cfg.runs("memory") {
+	if cfg.runs("search") || cfg.runs("memory") || cfg.runs("edits") {
 		path, err := catalogueDB(ctx, cfg.cacheDir, dir, cfg.offerings, logf)
 		if err != nil {
 			return err
@@ -145,6 +149,12 @@ func run(ctx context.Context, cfg config) error {
 				logf("no -bin: skipping the server memory test")
 			} else if sum.rss, err = serverMemory(ctx, cfg, path); err != nil {
 				return fmt.Errorf("memory: %w", err)
+			}
+		}
+		// 4. Search while the catalogue is edited (last: it changes the copy).
+		if cfg.runs("edits") {
+			if sum.edits, err = searchWhileEditing(ctx, cfg, path); err != nil {
+				return fmt.Errorf("edits: %w", err)
 			}
 		}
 	}

@@ -21,6 +21,7 @@ type summary struct {
 	soak    soakResult
 	search  searchResult
 	rss     rssResult
+	edits   editResult
 	elapsed time.Duration
 }
 
@@ -51,7 +52,7 @@ func (p pagesResult) ok() bool {
 }
 
 func (s summary) ok() bool {
-	ok := s.pages.ok() && (!s.soak.ran || s.soak.ok())
+	ok := s.pages.ok() && (!s.soak.ran || s.soak.ok()) && s.edits.ok()
 	for _, c := range s.search.cases {
 		if c.target > 0 && c.uncachedP95 >= c.target {
 			ok = false
@@ -121,6 +122,10 @@ func (s summary) print(w io.Writer, cfg config) {
 		fmt.Fprintf(w, "| Search, any single word (%d words tried, see below): p95 < 50 ms | **worst p95 %s** (%s) | %s |\n",
 			n, ms(worst.uncachedP95), worst.label, mark(met))
 	}
+	if e := s.edits; e.ran {
+		fmt.Fprintf(w, "| Search over %s offerings while an offering is edited every %s (single words, uncached): p95 < %s | **p95 %s** (p50 %s; %s searches, %d index rebuilds in %s; without edits, just before: p95 %s) | %s |\n",
+			thousands(e.offerings), editEvery, ms(targetEditSearchP95), ms(e.p95), ms(e.p50), thousands(e.searches), e.rebuilds, e.duration, ms(e.quietP95), mark(e.ok()))
+	}
 	if s.rss.hwm > 0 {
 		fmt.Fprintf(w, "| Server RSS < 150 MB serving %s offerings under load | **%d MB** peak (VmHWM; %d MB at the end of %s of varied catalogue requests) | %s |\n",
 			thousands(s.rss.offerings), s.rss.hwm/1024, s.rss.endRSS/1024, cfg.rssDuration, mark(s.rss.hwm*1024 < targetRSSBytes))
@@ -167,6 +172,11 @@ func (s summary) print(w io.Writer, cfg config) {
 			}
 			fmt.Fprintf(w, "| %s | %s | %s | %s%s | %s |\n", c.label, thousands(c.total), ms(c.uncachedP50), ms(c.uncachedP95), m, ms(c.cachedP50))
 		}
+	}
+	if e := s.edits; e.ran {
+		fmt.Fprintf(w, "\nSearch while editing: `store.SearchOfferings` over %s offerings for %s, the single-word cases above in turn, each uncached, one after another, while a second connection edits a random offering every %s (a price, or a summary, which FTS5 reindexes) and the store then reads the data versions (as WatchVersions does for `portal import`): %d edits, %s searches, p50 / p95 / max %s / %s / %s. The index was rebuilt %d times in the background (mean %s; first build %s); %s searches were answered from the previous index while the next was built. The same searches for %s just before, without edits: %s searches, p50 / p95 / max %s / %s / %s.\n",
+			thousands(e.offerings), e.duration, editEvery, e.edits, thousands(e.searches), ms(e.p50), ms(e.p95), ms(e.max),
+			e.rebuilds, ms(e.meanRebuild()), ms(e.firstBuild), thousands(e.stale), e.duration/2, thousands(e.quietSearches), ms(e.quietP50), ms(e.quietP95), ms(e.quiet100))
 	}
 	if s.rss.hwm > 0 {
 		fmt.Fprintf(w, "\nMemory: `portal serve` over %s offerings, %d connections requesting %s distinct catalogue URLs for %s at %s req/s (p50 / p99 %s); VmRSS %d MB after the first page, VmHWM %d MB.\n",

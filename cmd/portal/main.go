@@ -365,6 +365,9 @@ func serve(ctx context.Context, cfg serveConfig, h serveHooks) error {
 	if err != nil {
 		return err
 	}
+	// The search index is built in the background from now on (and FTS5's
+	// format checked: a fallback is logged), so the first search need not wait.
+	db.WarmSearchIndex()
 	background.Go(func() {
 		db.RunSweeper(bgCtx, store.SweeperConfig{Interval: cfg.sweepInterval, Clock: clock, Log: logger, OnRun: metrics.SweeperRan})
 	})

@@ -184,6 +184,8 @@ func TestMetrics(t *testing.T) {
 		{`portal_sign_in_locks_total{scope="account"}`, 1},
 		{`portal_sqlite_write_wait_seconds_count`, 1},
 		{`portal_search_index_builds_total`, 1},
+		{`portal_search_index_last_build_seconds`, 1e-9},
+		{`portal_search_ranking_fallback`, 0},
 		{`portal_page_cache_requests_total{result="miss"}`, 2},
 		{`portal_page_cache_requests_total{result="hit"}`, 1},
 		{`portal_page_cache_requests_total{result="not_modified"}`, 0},
