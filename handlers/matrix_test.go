@@ -35,8 +35,11 @@ var publicRoutes = map[string]bool{
 	"GET /compare":          true,
 	"GET /agreements/:slug": true,
 	"GET /help/:page":       true,
-	"GET /login":            true,
-	"POST /login":           true,
+	// Issue 11: the savings dashboard and the page about the open data.
+	"GET /transparency/savings": true,
+	"GET /transparency/about":   true,
+	"GET /login":                true,
+	"POST /login":               true,
 }
 
 // protectedRoute is one row of the role × route matrix. Later features add

@@ -40,6 +40,8 @@ var publicSamples = []publicSample{
 	{"/compare", "/compare?id=ethernet-1gbps-leased-line&id=ffc-ethernet-1gbps-leased-line"},
 	{"/agreements/:slug", "/agreements/" + store.DemoAgreementMoU},
 	{"/help/:page", "/help/cookies"},
+	{"/transparency/savings", "/transparency/savings"},
+	{"/transparency/about", "/transparency/about"},
 }
 
 // varies reports whether a response's Vary names the header.
@@ -266,6 +268,10 @@ func TestETagFollowsThePagesData(t *testing.T) {
 			t.Fatal(err)
 		}
 		before, catalogue := tagOf("/test/approvals"), tagOf("/test/catalogue-only")
+		savings := get(e, "/transparency/savings")
+		if !strings.Contains(savings.Body.String(), "<dt>Approved quotes</dt><dd>3</dd>") {
+			t.Fatalf("savings before the approval: want the demo's 3 approved quotes")
+		}
 		// …is approved (by another process here: the review decision has
 		// no store method yet).
 		other := otherProcess(t, path)
@@ -280,6 +286,10 @@ func TestETagFollowsThePagesData(t *testing.T) {
 		}
 		if tagOf("/test/catalogue-only") != catalogue {
 			t.Errorf("a catalogue-only page: ETag changed after an approval, want it kept")
+		}
+		after := get(e, "/transparency/savings", "If-None-Match", savings.Header().Get("ETag"))
+		if after.Code != http.StatusOK || !strings.Contains(after.Body.String(), "<dt>Approved quotes</dt><dd>4</dd>") {
+			t.Errorf("savings after the approval: got %d, want 200 counting 4 approved quotes", after.Code)
 		}
 	})
 }

@@ -74,6 +74,7 @@ func BenchmarkPublicPages(b *testing.B) {
 		{"compare", "/compare?id=ethernet-1gbps-leased-line&id=ffc-ethernet-1gbps-leased-line&id=business-full-fibre-500"},
 		{"agreement", "/agreements/" + store.DemoAgreementMoU},
 		{"help", "/help/cookies"},
+		{"savings", "/transparency/savings"},
 	} {
 		b.Run(page.name+"/hit", func(b *testing.B) {
 			get(b, cached, page.url, "", http.StatusOK)

@@ -45,6 +45,7 @@ func (s *Server) addRoutes(e *echo.Echo) {
 	s.basketRoutes(e)
 	s.reviewRoutes(e)
 	s.trialRoutes(e)
+	s.savingsRoutes(e)
 }
 
 // securityHeaders sets the headers every response carries.
@@ -92,6 +93,11 @@ func (s *Server) home(c echo.Context) error {
 		if props.Quotes, err = s.db.RecentQuotes(ctx, u, 5); err != nil {
 			return err
 		}
+		savings, err := s.db.OrgSavings(ctx, u)
+		if err != nil {
+			return err
+		}
+		props.Savings = &savings
 	}
 	if u := currentUser(c); u.Is(store.RoleReviewer) {
 		h, err := s.db.ReviewerHome(ctx, u, 5)

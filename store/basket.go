@@ -598,8 +598,8 @@ func (f RequirementsForm) Parse(now time.Time) (Requirements, []FieldError) {
 		if sum := r.WeightPrice + r.WeightQuality + r.WeightSocial; sum != 100 {
 			errs = append(errs, FieldError{"weight_price", "The weights must add up to 100%; they add up to " + strconv.FormatInt(sum, 10) + "%"})
 		}
-		if r.WeightSocial < 10 {
-			errs = append(errs, FieldError{"weight_social", "Social value weight must be at least 10%"})
+		if r.WeightSocial < MinSocialValueWeight {
+			errs = append(errs, FieldError{"weight_social", "Social value weight must be at least " + strconv.Itoa(MinSocialValueWeight) + "%"})
 		}
 	}
 	return r, errs

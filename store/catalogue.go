@@ -46,6 +46,13 @@ type Agreement struct {
 	Tiers       []Tier
 	Trials      TrialTerms
 	SocialValue []string
+	// LearningDevelopment are the supplier's learning-and-development
+	// commitments under the agreement.
+	LearningDevelopment []string
+	// Evaluation is what the agreement itself says about how quotes under
+	// it are evaluated (paragraphs), besides the portal's rules that apply
+	// to every agreement (EvaluationRules).
+	Evaluation []string
 }
 
 // Attribute is one named fact about an offering, such as "Data allowance".
@@ -256,20 +263,22 @@ func (db *DB) PriceHistory(ctx context.Context, offeringID int64) ([]PriceChange
 
 const agreementColumns = `a.id, a.slug, a.ccs_ref, a.title, a.summary, s.id, s.slug, s.name, a.starts_on, a.ends_on,
 	a.pov_min_sites, a.pov_max_sites, a.pov_min_days, a.pov_max_days,
-	a.sdwan_min_sites, a.sdwan_max_sites, a.sdwan_min_days, a.sdwan_max_days, a.trial_terms, a.social_value
+	a.sdwan_min_sites, a.sdwan_max_sites, a.sdwan_min_days, a.sdwan_max_days, a.trial_terms, a.social_value,
+	a.learning_development, a.evaluation
 	FROM agreements a JOIN suppliers s ON s.id = a.supplier_id`
 
 func scanAgreement(row scanner) (Agreement, error) {
 	var a Agreement
-	var social string
+	var social, learning, evaluation string
 	t := &a.Trials
 	err := row.Scan(&a.ID, &a.Slug, &a.CCSRef, &a.Title, &a.Summary, &a.Supplier.ID, &a.Supplier.Slug, &a.Supplier.Name,
 		&a.StartsOn, &a.EndsOn, &t.PovMinSites, &t.PovMaxSites, &t.PovMinDays, &t.PovMaxDays,
-		&t.SdwanMinSites, &t.SdwanMaxSites, &t.SdwanMinDays, &t.SdwanMaxDays, &t.Text, &social)
+		&t.SdwanMinSites, &t.SdwanMaxSites, &t.SdwanMinDays, &t.SdwanMaxDays, &t.Text, &social, &learning, &evaluation)
 	if err != nil {
 		return a, err
 	}
-	return a, json.Unmarshal([]byte(social), &a.SocialValue)
+	return a, errors.Join(json.Unmarshal([]byte(social), &a.SocialValue), json.Unmarshal([]byte(learning), &a.LearningDevelopment),
+		json.Unmarshal([]byte(evaluation), &a.Evaluation))
 }
 
 func loadTiers(ctx context.Context, q querier, a *Agreement) error {
@@ -320,6 +329,8 @@ func (db *DB) Agreements(ctx context.Context) ([]Agreement, error) {
 func (a Agreement) clone() Agreement {
 	a.Tiers = slices.Clone(a.Tiers)
 	a.SocialValue = slices.Clone(a.SocialValue)
+	a.LearningDevelopment = slices.Clone(a.LearningDevelopment)
+	a.Evaluation = slices.Clone(a.Evaluation)
 	return a
 }
 

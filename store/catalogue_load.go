@@ -23,6 +23,8 @@ type NewAgreement struct {
 	Tiers                        []Tier
 	Trials                       TrialTerms
 	SocialValue                  []string
+	LearningDevelopment          []string
+	Evaluation                   []string
 }
 
 // NewOffering describes an offering to create.
@@ -74,14 +76,16 @@ func loadCatalogue(ctx context.Context, tx *sql.Tx, c Catalogue) error {
 
 func insertAgreement(ctx context.Context, tx *sql.Tx, a NewAgreement) error {
 	social, _ := json.Marshal(nonNil(a.SocialValue))
+	learning, _ := json.Marshal(nonNil(a.LearningDevelopment))
+	evaluation, _ := json.Marshal(nonNil(a.Evaluation))
 	t := a.Trials
 	res, err := tx.ExecContext(ctx, `INSERT INTO agreements (slug, ccs_ref, title, summary, supplier_id, starts_on, ends_on,
 		pov_min_sites, pov_max_sites, pov_min_days, pov_max_days, sdwan_min_sites, sdwan_max_sites, sdwan_min_days, sdwan_max_days,
-		trial_terms, social_value)
-		VALUES (?, ?, ?, ?, (SELECT id FROM suppliers WHERE slug = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		trial_terms, social_value, learning_development, evaluation)
+		VALUES (?, ?, ?, ?, (SELECT id FROM suppliers WHERE slug = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.Slug, a.CCSRef, a.Title, a.Summary, a.SupplierSlug, a.StartsOn, a.EndsOn,
 		t.PovMinSites, t.PovMaxSites, t.PovMinDays, t.PovMaxDays, t.SdwanMinSites, t.SdwanMaxSites, t.SdwanMinDays, t.SdwanMaxDays,
-		t.Text, string(social))
+		t.Text, string(social), string(learning), string(evaluation))
 	if err != nil {
 		return err
 	}

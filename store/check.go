@@ -96,6 +96,7 @@ func CheckFile(ctx context.Context, path string) (CheckReport, error) {
 	}
 	checkQuotes(ctx, conn, &rep, add)
 	checkApprovals(ctx, conn, add)
+	checkSavingsCategories(ctx, conn, add)
 	return rep, nil
 }
 

@@ -85,10 +85,19 @@ func DemoCatalogue() Catalogue {
 						"Virgin Media O2 Business installs and removes trial equipment at no cost and there is no obligation to buy.",
 				},
 				SocialValue: []string{
-					"Learning and development: free digital skills and cyber security training for public-sector staff, with at least 500 places a year",
 					"Apprenticeships: one new network engineering apprenticeship for every £1 million of annual spend under the MoU",
 					"Digital inclusion: free SIMs and data for digitally excluded residents, distributed through councils and local charities",
 					"Carbon: 100% renewable electricity across the network and a published plan to reach net zero operations",
+				},
+				LearningDevelopment: []string{
+					"At least 500 free places a year on digital skills and cyber security courses for public-sector staff, open to every organisation buying under the MoU",
+					"A named technical lead for every organisation with more than £250,000 of approved purchases, who runs an annual training day for its IT team",
+					"Free certified training on SD-WAN and network security for the staff of every organisation that completes an SD-WAN trial",
+					"Places reported to CCS each quarter and published with the agreement's management information",
+				},
+				Evaluation: []string{
+					"Call-offs under this MoU are direct awards at the published prices: there is no mini-competition, so quotes are evaluated against the buyer's own requirements and budget rather than against each other.",
+					"Buyers comparing offerings from this MoU with those of other agreements should use the same weights for each, so the comparison is fair to every supplier.",
 				},
 			},
 			{
@@ -115,6 +124,12 @@ func DemoCatalogue() Catalogue {
 				SocialValue: []string{
 					"Local economy: installation and civils work subcontracted to local SMEs where possible",
 					"Rural connectivity: every tenth public-sector connection funds a village hall or library connection",
+				},
+				LearningDevelopment: []string{
+					"Two free places a year on a fibre installation course for each council buying under the agreement (fictional)",
+				},
+				Evaluation: []string{
+					"A fictional agreement: quotes are evaluated by the portal's rules above and nothing else.",
 				},
 			},
 		},

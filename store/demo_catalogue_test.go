@@ -161,8 +161,9 @@ func TestDemoCatalogueAgreements(t *testing.T) {
 		tr.SdwanMinSites != 1 || tr.SdwanMaxSites != 5 || tr.SdwanMinDays != 30 || tr.SdwanMaxDays != 60 || tr.Text == "" {
 		t.Errorf("MoU trial terms %+v", tr)
 	}
-	if len(mou.SocialValue) < 4 {
-		t.Errorf("MoU social value %v, want at least 4 commitments", mou.SocialValue)
+	if len(mou.SocialValue) < 3 || len(mou.LearningDevelopment) < 3 || len(mou.Evaluation) == 0 {
+		t.Errorf("MoU social value %v, learning and development %v, evaluation %v: want at least 3 commitments of each and the evaluation approach",
+			mou.SocialValue, mou.LearningDevelopment, mou.Evaluation)
 	}
 }
 

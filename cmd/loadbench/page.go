@@ -134,6 +134,7 @@ func publicPages(ctx context.Context, db *store.DB) ([]pageCase, []string, error
 		{"compare", "/compare?id=ethernet-1gbps-leased-line&id=ffc-ethernet-1gbps-leased-line&id=business-full-fibre-500"},
 		{"agreement", "/agreements/" + store.DemoAgreementMoU},
 		{"help", "/help/accessibility"},
+		{"savings", "/transparency/savings"},
 	}, spread, nil
 }
 

@@ -115,6 +115,9 @@ func TestCheckCommand(t *testing.T) {
 			tamper(t, p, `DROP TRIGGER quote_approvals_no_delete`, `DELETE FROM quote_approvals WHERE quote_version_id = `+firstQuote,
 				`UPDATE quote_versions SET approvals = 0 WHERE id = `+firstQuote)
 		}, 1, regexp.MustCompile(`(?m)^FAIL approvals: Q-\d{4}-\d{6} v1 is approved with 0 of the [12] approvals it needs$`)},
+		{"savings by category that do not add up to the quote", func(t *testing.T, p string) {
+			tamper(t, p, `UPDATE quote_version_categories SET savings_pence = savings_pence + 1 WHERE quote_version_id = `+firstQuote)
+		}, 1, regexp.MustCompile(`(?m)^FAIL savings: Q-\d{4}-\d{6} v1: its lines by category add up to list \d+, net \d+, savings \d+, but its totals are \d+, \d+, \d+$`)},
 		{"a row whose parent is missing", func(t *testing.T, p string) {
 			tamper(t, p, `INSERT INTO basket_lines (basket_id, offering_id, quantity, term_months) VALUES (999999, 1, 1, 12)`)
 		}, 1, regexp.MustCompile(`(?m)^FAIL foreign keys: basket_lines row \d+ refers to a baskets row that does not exist$`)},
