@@ -52,7 +52,11 @@ func (s *Server) adminUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AdminUsers(views.AdminUsersProps{Page: s.page(c, "Users", "admin"), Users: users}))
+	suppliers, err := s.db.SupplierChoices(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AdminUsers(views.AdminUsersProps{Page: s.page(c, "Users", "admin"), Users: users, Suppliers: suppliers}))
 }
 
 // userForm reads the new-user form.

@@ -179,3 +179,26 @@ func TestAdminOrganisationIdentifierIsUnique(t *testing.T) {
 		checkErrorSummary(t, authDoc(t, w), "identifier", tt.want)
 	}
 }
+
+// TestAdminUsersListSaysWhatItDoes: a supplier user's supplier by name, not
+// its slug; "Disable" asks first (a disclosure with the real button).
+func TestAdminUsersListSaysWhatItDoes(t *testing.T) {
+	env := newAuthEnv(t)
+	admin := env.client()
+	admin.signIn("admin")
+	d := authDoc(t, admin.do("GET", "/admin/users", nil))
+	row := d.Find("tr:contains('catalogue@test-supplier.example')")
+	if got := row.Text(); !strings.Contains(got, "(for Virgin Media O2 Business)") || strings.Contains(got, "("+store.DemoSupplierVMO2B+")") {
+		t.Errorf("supplier user row %q: want the supplier's name, not its slug", got)
+	}
+	disable := row.Find("details.confirm")
+	if !strings.HasPrefix(strings.TrimSpace(disable.Find("summary").Text()), "Disable") {
+		t.Errorf("no Disable disclosure: %q", disable.Find("summary").Text())
+	}
+	if got := strings.TrimSpace(disable.Find(`form[action$="/disable"] button`).Text()); got != "Yes, disable Sam Supplier" {
+		t.Errorf("confirm button %q", got)
+	}
+	if !row.Find(`form[action$="/disable"]`).Parent().Is("details") {
+		t.Error("the disable form is not behind the confirmation")
+	}
+}

@@ -101,6 +101,7 @@ func (s *Server) renderBasket(c echo.Context, id int64, v basketView) error {
 			return err
 		}
 	}
+	props.DateExample = s.dateExample()
 	props.Page = s.page(c, b.Name, "baskets")
 	props.Page.Errors = v.errs
 	if v.status == 0 {
@@ -257,9 +258,14 @@ func (s *Server) requirementsPage(c echo.Context) error {
 func (s *Server) renderRequirements(c echo.Context, status int, b store.Basket, f store.RequirementsForm, errs []store.FieldError, conflict string) error {
 	page := s.page(c, "What you need", "baskets")
 	page.Errors = errs
-	example := store.TodayLondon(s.db.Now()).AddDate(0, 2, 0)
 	return render(c, status, views.RequirementsPage(views.RequirementsProps{Page: page, Basket: b, Form: f, Conflict: conflict,
-		Example: example.Format("2 1 2006")}))
+		Example: s.dateExample()}))
+}
+
+// dateExample is a required-by date for the form's hint, two months from
+// today, written as it is typed into the date input: "1 2 2027".
+func (s *Server) dateExample() string {
+	return store.TodayLondon(s.db.Now()).AddDate(0, 2, 0).Format("2 1 2006")
 }
 
 func (s *Server) saveRequirements(c echo.Context) error {
@@ -304,7 +310,7 @@ func (s *Server) submitBasket(c echo.Context) error {
 		return s.basketFailure(c, id, err, basketView{})
 	}
 	if created {
-		setFlash(c, "Quote "+ref.Ref+" version "+strconv.Itoa(ref.Version)+" issued and submitted for approval")
+		setFlash(c, submittedFlash(ref.Ref, ref.Version))
 	} else {
 		setFlash(c, "This basket was already submitted: this is its quote")
 	}
@@ -325,23 +331,34 @@ func (s *Server) withdrawBasket(c echo.Context) error {
 }
 
 // addFormProps fills the add-to-basket form for an offering: the buyer's
-// editable baskets that can take it (same agreement, or empty).
-func (s *Server) addFormProps(c echo.Context, o store.Offering, v store.AddToBasketForm) (views.AddFormProps, error) {
+// baskets that can take it (editable, and empty or under its agreement),
+// the editable ones that cannot (another agreement), and a name for a new
+// basket. newOnly asks for a new basket alone (the "a new basket instead"
+// link).
+func (s *Server) addFormProps(c echo.Context, o store.Offering, v store.AddToBasketForm, newOnly bool) (views.AddFormProps, error) {
 	list, err := s.db.Baskets(c.Request().Context(), currentUser(c))
 	if err != nil {
 		return views.AddFormProps{}, err
 	}
-	p := views.AddFormProps{CSRF: csrfToken(c), Offering: o, Values: v}
+	p := views.AddFormProps{CSRF: csrfToken(c), Offering: o, Values: v, DefaultName: store.DefaultBasketName(s.db.Now())}
 	for _, b := range list {
-		if b.Status.Editable() && (b.AgreementID == 0 || b.AgreementID == o.Agreement.ID) {
+		switch {
+		case b.Takes(o.Agreement.ID):
 			p.Baskets = append(p.Baskets, b)
+		case b.Status.Editable():
+			p.Unavailable = append(p.Unavailable, b)
 		}
 	}
 	if p.Values.Quantity == "" {
 		p.Values.Quantity = "1"
 	}
-	if p.Values.Basket == "" && len(p.Baskets) == 0 {
+	if newOnly || len(p.Baskets) == 0 {
 		p.Values.Basket = "new"
+	} else if len(p.Baskets) == 1 && p.Values.Basket == "" {
+		p.Values.Basket = strconv.FormatInt(p.Baskets[0].ID, 10)
+	}
+	if p.Values.Basket == "new" && p.Values.NewBasket == "" && v.Offering == "" {
+		p.Values.NewBasket = p.DefaultName
 	}
 	return p, nil
 }
@@ -352,28 +369,29 @@ func (s *Server) addToBasketSlot(c echo.Context, o store.Offering) (views.AddFor
 	if len(o.Terms) > 0 {
 		v.TermMonths = strconv.Itoa(o.Terms[0])
 	}
-	return s.addFormProps(c, o, v)
+	return s.addFormProps(c, o, v, false)
 }
 
 // addToBasketPage is the add-to-basket form on its own page (linked from
-// compare, and shown again with errors).
+// compare, from "a new basket instead", and shown again with errors).
 func (s *Server) addToBasketPage(c echo.Context) error {
 	o, err := s.db.Offering(c.Request().Context(), c.QueryParam("offering"))
 	if err != nil {
 		return err
 	}
-	v := store.AddToBasketForm{LineForm: store.LineForm{Offering: o.Slug, Quantity: c.QueryParam("quantity"), TermMonths: c.QueryParam("term_months")}}
+	v := store.AddToBasketForm{LineForm: store.LineForm{Quantity: c.QueryParam("quantity"), TermMonths: c.QueryParam("term_months")}}
 	if v.TermMonths == "" && len(o.Terms) > 0 {
 		v.TermMonths = strconv.Itoa(o.Terms[0])
 	}
-	return s.renderAddPage(c, http.StatusOK, o, v, nil, nil)
-}
-
-func (s *Server) renderAddPage(c echo.Context, status int, o store.Offering, v store.AddToBasketForm, errs []store.FieldError, mm *store.AgreementMismatchError) error {
-	form, err := s.addFormProps(c, o, v)
+	form, err := s.addFormProps(c, o, v, c.QueryParam("basket") == "new")
 	if err != nil {
 		return err
 	}
+	return s.renderAddPage(c, http.StatusOK, form, nil, nil)
+}
+
+func (s *Server) renderAddPage(c echo.Context, status int, form views.AddFormProps, errs []store.FieldError, mm *store.AgreementMismatchError) error {
+	o := form.Offering
 	form.Errors, form.Mismatch = errs, mm
 	title := "Add " + o.Name + " to a basket"
 	if o.ID == 0 {
@@ -403,12 +421,16 @@ func (s *Server) addToBasket(c echo.Context) error {
 	} else if oerr != nil {
 		return oerr
 	}
+	form, ferr := s.addFormProps(c, o, f, false)
+	if ferr != nil {
+		return ferr
+	}
 	switch {
 	case errors.As(err, &mm):
-		return s.renderAddPage(c, http.StatusUnprocessableEntity, o, f, []store.FieldError{{Field: "mismatch", Message: mm.Err.Message}}, mm)
+		return s.renderAddPage(c, http.StatusUnprocessableEntity, form, []store.FieldError{{Field: "mismatch", Message: mm.Err.Message}}, mm)
 	case code == store.ECONFLICT:
 		// The chosen basket cannot take lines now (submitted or decided).
-		return s.renderAddPage(c, http.StatusConflict, o, f, []store.FieldError{{Field: "basket", Message: store.ErrorMessage(err)}}, nil)
+		return s.renderAddPage(c, http.StatusConflict, form, []store.FieldError{{Field: "basket", Message: store.ErrorMessage(err)}}, nil)
 	}
 	errs := store.ErrorFields(err)
 	if o.ID == 0 {
@@ -418,7 +440,7 @@ func (s *Server) addToBasket(c echo.Context) error {
 			return cmp.Compare(b2i(a.Field != "offering"), b2i(b.Field != "offering"))
 		})
 	}
-	return s.renderAddPage(c, http.StatusUnprocessableEntity, o, f, errs, nil)
+	return s.renderAddPage(c, http.StatusUnprocessableEntity, form, errs, nil)
 }
 
 func b2i(b bool) int {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 )
 
 // basketClient is a signed-in buyer with helpers for the basket pages.
@@ -110,7 +112,7 @@ func TestBasketPages(t *testing.T) {
 			wantBody: []string{`id="mismatch"`, "Start a new basket for Full Fibre 300", `name="new_basket"`}},
 		{name: "the basket shows the waterfall and totals", method: "GET", path: cl.path(id, ""), wantStatus: 200,
 			wantBody: []string{"How this price is worked out", "£5,055.00", "VAT at 20%", "£1,011.00", "£6,066.00",
-				"£945.00 (15.8% of the list price)", "0.0% in-life discount", "£100,000.00 more of approved purchases reaches the next tier (1.5%)"}},
+				"£945.00 (15.8% of the list price)", "0% in-life discount", "£100,000.00 more of approved purchases reaches the next tier (1.5%)"}},
 		{name: "submit without requirements is refused", method: "POST", path: cl.path(id, "/submit"), form: url.Values{},
 			wantStatus: 422, wantSummary: []string{"#requirements"}},
 		{name: "requirements form", method: "GET", path: cl.path(id, "/requirements"), wantStatus: 200,
@@ -435,4 +437,243 @@ func TestBuyerHomeShowsBasketsAndQuotes(t *testing.T) {
 	if anon := env.client().do("GET", "/", nil).Body.String(); strings.Contains(anon, "Your baskets") {
 		t.Errorf("a visitor's home shows a buyer's baskets")
 	}
+}
+
+// TestAddToBasketFormChoosesTheBasket pins the offering page's add form
+// (issue 13 point 2): no basket → a new one with a default name from the
+// clock; exactly one that can take the offering → chosen, and the button
+// names it; several → a choice; other agreements' baskets shown as
+// unavailable with the reason; a visitor gets a sign-in link back here.
+func TestAddToBasketFormChoosesTheBasket(t *testing.T) {
+	env := newAuthEnv(t)
+	env.db.Now = func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
+	cl := newBasketClient(t, env, "buyer")
+	const mouPage, ffcPage = "/offerings/business-unlimited-5g-sim", "/offerings/ffc-full-fibre-300"
+	form := func(path string) *goquery.Selection {
+		t.Helper()
+		w := cl.do("GET", path, nil)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, w.Code)
+		}
+		doc, err := goquery.NewDocumentFromReader(w.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc.Find("section.add-to-basket")
+	}
+	attr := func(s *goquery.Selection, sel, name string) string {
+		v, _ := s.Find(sel).Attr(name)
+		return v
+	}
+
+	t.Run("no basket: a new one, named for the month", func(t *testing.T) {
+		f := form(mouPage)
+		if got := attr(f, `input[name="basket"]`, "value"); got != "new" {
+			t.Errorf("basket: got %q, want new", got)
+		}
+		if got := attr(f, "#new_basket", "value"); got != "Connectivity – December 2026" {
+			t.Errorf("default name: got %q", got)
+		}
+		if got := strings.TrimSpace(f.Find("button[type=submit]").Text()); got != "Add to a new basket" {
+			t.Errorf("button: got %q", got)
+		}
+		if f.Find(`input[type="radio"][name="basket"]`).Length() != 0 {
+			t.Error("a lone radio for the new basket")
+		}
+		if got := f.Find(`input[type="radio"][name="term_months"]`).Length(); got < 2 {
+			t.Errorf("term radios: %d, want one per term", got)
+		}
+	})
+
+	draft := cl.newBasket("Town hall connectivity 2027")
+	t.Run("one draft: chosen, and the button names it", func(t *testing.T) {
+		f := form(mouPage)
+		if got := attr(f, `input[name="basket"]`, "value"); got != strconv.FormatInt(draft, 10) {
+			t.Errorf("basket: got %q, want %d", got, draft)
+		}
+		if got := strings.TrimSpace(f.Find("button[type=submit]").Text()); got != "Add to Town hall connectivity 2027" {
+			t.Errorf("button: got %q", got)
+		}
+		if got := attr(f, `a[href^="/baskets/add"]`, "href"); got != "/baskets/add?basket=new&offering=business-unlimited-5g-sim" {
+			t.Errorf("new basket link: %q", got)
+		}
+		w := cl.do("POST", "/baskets/lines", url.Values{"offering": {"business-unlimited-5g-sim"}, "basket": {attr(f, `input[name="basket"]`, "value")},
+			"quantity": {"2"}, "term_months": {"12"}})
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != cl.path(draft, "") {
+			t.Fatalf("add: %d to %q", w.Code, w.Header().Get("Location"))
+		}
+	})
+
+	t.Run("another agreement's basket is unavailable, with the reason", func(t *testing.T) {
+		f := form(ffcPage)
+		if got := attr(f, `input[name="basket"]`, "value"); got != "new" {
+			t.Errorf("basket: got %q, want new", got)
+		}
+		u := f.Find("#unavailable").Text()
+		for _, want := range []string{"Town hall connectivity 2027", "is for offerings under the CCS Memorandum of Understanding", "needs a basket of its own"} {
+			if !strings.Contains(u, want) {
+				t.Errorf("unavailable note %q lacks %q", u, want)
+			}
+		}
+	})
+
+	cl.newBasket("Second draft")
+	t.Run("two that can take it: a choice, none assumed", func(t *testing.T) {
+		f := form(mouPage)
+		if got := f.Find(`input[type="radio"][name="basket"]`).Length(); got != 3 {
+			t.Errorf("radios: %d, want both drafts and a new basket", got)
+		}
+		if f.Find(`input[name="basket"][checked]`).Length() != 0 {
+			t.Error("a basket is assumed")
+		}
+	})
+
+	t.Run("a visitor signs in and comes back", func(t *testing.T) {
+		w := env.client().do("GET", mouPage, nil)
+		doc, _ := goquery.NewDocumentFromReader(w.Body)
+		link := doc.Find(`section.add-to-basket a.button`)
+		if got, _ := link.Attr("href"); got != "/login?next=%2Fofferings%2Fbusiness-unlimited-5g-sim" || strings.TrimSpace(link.Text()) != "Sign in to add this to a basket" {
+			t.Errorf("visitor link: %q %q", got, link.Text())
+		}
+	})
+}
+
+// TestPreviewSubmitsAndTheQuoteConfirms: a draft without requirements asks
+// for them in place; the preview carries "Submit for approval" with what
+// happens next (the two-approver rule only from £100,000 gross); the quote
+// it lands on shows a confirmation panel with the reference, once.
+func TestPreviewSubmitsAndTheQuoteConfirms(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	id := cl.newBasket("Depot links")
+	cl.addLine(id, "business-unlimited-5g-sim", 10, 24)
+	doc := func(path string) *goquery.Document {
+		t.Helper()
+		w := cl.do("GET", path, nil)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, w.Code)
+		}
+		d, err := goquery.NewDocumentFromReader(w.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	basket := doc(cl.path(id, ""))
+	if basket.Find(`#requirements ~ form[action$="/requirements"] #need`).Length() != 1 || basket.Find("#required_by-year").Length() != 1 {
+		t.Error("the basket without requirements does not ask for them in place")
+	}
+	if basket.Find(`form[action$="/submit"]`).Length() != 0 {
+		t.Error("Submit is offered before the requirements are saved")
+	}
+	cl.requirements(id, nil)
+	prev := doc(cl.path(id, "/preview"))
+	if prev.Find(`form[action="`+cl.path(id, "/submit")+`"] button`).Text() != "Submit for approval" {
+		t.Fatal("the preview has no Submit for approval")
+	}
+	next := prev.Find("#next-title").Parent().Text()
+	for _, want := range []string{"CCS commercial reviewer", "valid for 30 days", "A decision is due by"} {
+		if !strings.Contains(next, want) {
+			t.Errorf("what happens next lacks %q: %s", want, next)
+		}
+	}
+	if strings.Contains(next, "two different CCS reviewers") {
+		t.Error("the two-approver rule is stated under £100,000")
+	}
+	w := cl.do("POST", cl.path(id, "/submit"), url.Values{})
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/quotes/Q-") {
+		t.Fatalf("submit: %d to %q", w.Code, loc)
+	}
+	q := doc(loc)
+	ref := loc[len("/quotes/") : len("/quotes/")+len("Q-2026-000000")]
+	if p := q.Find("#confirmation").Text(); !strings.Contains(p, "Submitted for approval") || !strings.Contains(p, ref) {
+		t.Errorf("confirmation panel %q lacks the reference %s", p, ref)
+	}
+	if got, _ := q.Find("a.quote-json").Attr("href"); got != loc+".json" {
+		t.Errorf("JSON link %q, want %s.json", got, loc)
+	}
+	if doc(loc).Find("#confirmation").Length() != 0 {
+		t.Error("the confirmation panel shows again on a later visit")
+	}
+
+	big := cl.newBasket("County-wide fibre")
+	cl.addLine(big, "business-unlimited-5g-sim", 2000, 24)
+	cl.requirements(big, url.Values{"budget": {"1000000"}})
+	if next := doc(cl.path(big, "/preview")).Find("#next-title").Parent().Text(); !strings.Contains(next, "two different CCS reviewers must approve it") {
+		t.Errorf("over £100,000 the preview does not state the two-approver rule: %s", next)
+	}
+}
+
+// TestDiscountNamedAfterItsAgreement: the MoU's discount is the "MoU
+// discount"; another agreement's is not called one.
+func TestDiscountNamedAfterItsAgreement(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	if body := cl.do("GET", "/offerings/ffc-full-fibre-300", nil).Body.String(); strings.Contains(body, "MoU discount") || !strings.Contains(body, "Agreement discount") {
+		t.Error("the Fictional Fibre offering's discount is called an MoU discount")
+	}
+	id := cl.newBasket("Mixed names")
+	cl.addLine(id, "business-unlimited-5g-sim", 1, 12)
+	doc, _ := goquery.NewDocumentFromReader(cl.do("GET", cl.path(id, ""), nil).Body)
+	if got := doc.Find(".basket-lines details dt").Eq(2).Text(); got != "MoU discount" {
+		t.Errorf("the MoU line's waterfall step is %q, want MoU discount", got)
+	}
+}
+
+// TestRequiredByDateInput: the GOV.UK date input's three boxes, from the
+// basket page's in-place form: 29 February in a leap year is saved, in a
+// common year it is refused at the first box with what was typed kept.
+func TestRequiredByDateInput(t *testing.T) {
+	env := newAuthEnv(t)
+	env.db.Now = func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
+	cl := newBasketClient(t, env, "buyer")
+	id := cl.newBasket("Dates")
+	parts := func(d, m, y string) url.Values {
+		return url.Values{"required_by": nil, "required_by-day": {d}, "required_by-month": {m}, "required_by-year": {y}}
+	}
+	post := func(v url.Values) *httpResult {
+		t.Helper()
+		form := url.Values{}
+		for k, x := range v {
+			if x != nil {
+				form[k] = x
+			}
+		}
+		w := cl.do("POST", cl.path(id, "/requirements"), mergeValues(url.Values{"need": {"Mobiles"}, "budget": {"£12,500.50"}, "sites": {"2"},
+			"weight_price": {"50"}, "weight_quality": {"40"}, "weight_social": {"10"}}, form))
+		return &httpResult{code: w.Code, loc: w.Header().Get("Location"), body: w.Body.String()}
+	}
+	bad := post(parts("29", "2", "2027"))
+	if bad.code != http.StatusUnprocessableEntity {
+		t.Fatalf("29 February 2027: %d, want 422", bad.code)
+	}
+	if got := summaryLinks(t, bad.body); !slices.Equal(got, []string{"#required_by"}) {
+		t.Errorf("summary links %v, want the day box", got)
+	}
+	doc, _ := goquery.NewDocumentFromReader(strings.NewReader(bad.body))
+	for sel, want := range map[string]string{"#required_by": "29", "#required_by-month": "2", "#required_by-year": "2027"} {
+		if v, _ := doc.Find(sel).Attr("value"); v != want {
+			t.Errorf("%s kept %q, want %q", sel, v, want)
+		}
+	}
+	if !strings.Contains(doc.Find("#required_by-error").Text(), "must be a real date") {
+		t.Errorf("message %q", doc.Find("#required_by-error").Text())
+	}
+	if doc.Find(".form-group--error #required_by-year.input--error").Length() != 1 {
+		t.Error("the date boxes are not marked in error")
+	}
+	if ok := post(parts("29", "2", "2028")); ok.code != http.StatusSeeOther {
+		t.Fatalf("29 February 2028: %d, want 303\n%.400s", ok.code, ok.body)
+	}
+	if body := cl.do("GET", cl.path(id, ""), nil).Body.String(); !strings.Contains(body, "29 February 2028") {
+		t.Error("the basket does not show the date saved")
+	}
+}
+
+func mergeValues(a, b url.Values) url.Values {
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
 }

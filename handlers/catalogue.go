@@ -26,6 +26,7 @@ func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams
 		Trial:           v.Get("trial"),
 		MaxMonthlyInput: v.Get("max_monthly"),
 		Sort:            v.Get("sort"),
+		Compare:         compareChoice(v["id"]),
 	}
 	p := store.SearchParams{Query: q.Q, Categories: q.Categories, Suppliers: q.Suppliers, MaxMonthly: -1}
 	if t := v.Get("term"); t != "" {
@@ -71,6 +72,19 @@ func parseCatalogueQuery(v url.Values) (views.CatalogueQuery, store.SearchParams
 		}
 	}
 	return q, p, errs
+}
+
+// compareChoice is the catalogue's "id" parameters: the offerings already
+// chosen to compare, in the order chosen, without repeats or values that
+// cannot be an offering's slug, at most maxCompare.
+func compareChoice(in []string) []string {
+	var out []string
+	for _, id := range in {
+		if id = strings.TrimSpace(id); store.IsSlug(id) && !slices.Contains(out, id) && len(out) < maxCompare {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // filterValues are a repeatable filter's values: trimmed, without empty

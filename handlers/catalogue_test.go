@@ -142,7 +142,7 @@ func TestCataloguePages(t *testing.T) {
 	runPageCases(t, e, []pageCase{
 		{name: "home lists the agreements and links to the catalogue", path: "/", wantStatus: 200,
 			want:     []string{`a[href="/agreements/vmo2b-mou"]`, `a[href="/agreements/ffc-framework-demo"]`, `form[action="/offerings"][method="get"] input[name="q"]`, `a[href="/offerings?category=sd-wan"]`, ".phase-banner"},
-			wantText: []string{views.ServiceName, "Demo — prices are illustrative."}},
+			wantText: []string{views.ServiceName, "Demo", "Prices are illustrative."}},
 		{name: "catalogue lists the first page in name order", path: "/offerings", wantStatus: 200,
 			want:    []string{`form[action="/compare"][method="get"] button[type="submit"]`, `.pagination a[aria-current="page"]`, `a[href="/offerings?page=2"][rel="next"]`, `a[href="/offerings.csv"]`},
 			wantNot: []string{`a[rel="prev"]`, ".error-summary"},
@@ -285,7 +285,7 @@ func compareRows(doc *goquery.Document) (rows map[string][]string, differs map[s
 		label := strings.TrimSpace(strings.ReplaceAll(text(th), "(differs)", ""))
 		label = strings.TrimSpace(strings.TrimSuffix(label, "differs"))
 		rows[label] = texts(tr.Find("td"))
-		differs[label] = strings.Contains(text(th), "differs") && tr.Find("td.differs").Length() == tr.Find("td").Length()
+		differs[label] = th.Find(".tag").Text() == "differs"
 	})
 	return rows, differs
 }
@@ -373,13 +373,21 @@ func TestCompare(t *testing.T) {
 		doc := parseHTML(t, get(e, "/compare?id="+sim+"&id="+router+"&qty=3&term=24").Body.Bytes())
 		rows, differs := compareRows(doc)
 		var wantList, wantMou, wantNet []string
+		var nets []int64
 		for _, slug := range []string{sim, router} {
 			o := offering(slug)
 			lp := store.PriceLine(store.LineInput{MonthlyPence: o.MonthlyPence, OneOffPence: o.OneOffPence, MouBP: o.MouBP, Quantity: 3, TermMonths: 24})
 			wantList = append(wantList, store.FormatPence(lp.ListPence))
 			wantMou = append(wantMou, store.FormatPence(lp.MouPence))
 			wantNet = append(wantNet, store.FormatPence(lp.NetPence))
+			nets = append(nets, lp.NetPence)
 		}
+		// The lowest total is marked, visibly and for screen readers.
+		lowest := 0
+		if nets[1] < nets[0] {
+			lowest = 1
+		}
+		wantNet[lowest] += " Lowest total of the offerings compared"
 		for label, want := range map[string][]string{
 			"Term priced":               {"24 months", "24 months"},
 			"List price over term":      wantList,
@@ -393,11 +401,12 @@ func TestCompare(t *testing.T) {
 				t.Errorf("row %q: got %v, want %v", label, got, want)
 			}
 		}
-		if !differs["Net over term"] || !differs["Free proof-of-value trial"] {
-			t.Errorf("rows with different values: got differs=%v, want Net over term and Free proof-of-value trial marked", differs)
+		// Only rows a buyer decides on are marked as differing.
+		if !differs["Net over term"] || !differs["List price over term"] {
+			t.Errorf("price rows with different values: got differs=%v, want Net over term and List price over term marked", differs)
 		}
-		if differs["Term priced"] || differs["Free SD-WAN trial"] {
-			t.Errorf("rows with equal values: got differs=%v, want Term priced and Free SD-WAN trial unmarked", differs)
+		if differs["Term priced"] || differs["Free SD-WAN trial"] || differs["Free proof-of-value trial"] || differs["Terms available"] {
+			t.Errorf("got differs=%v, want rows that are equal or not decided on unmarked", differs)
 		}
 		if v, _ := doc.Find(`#term option[selected]`).Attr("value"); v != "24" {
 			t.Errorf("term select: got %q selected, want 24", v)

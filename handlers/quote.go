@@ -65,6 +65,11 @@ func (s *Server) quotePage(c echo.Context) error {
 	props := views.QuoteProps{Page: s.page(c, views.QuoteTitle(q), "baskets"), Quote: q,
 		PrintCSS: store.QuoteURL(q.Ref, q.Version) + "/print.css",
 		Duties:   store.PublicationDuties(q.Organisation.Type, q.Totals)}
+	if props.Page.Flash == submittedFlash(q.Ref, q.Version) && q.Status == store.QuoteSubmitted {
+		// Right after submitting: a confirmation panel instead of the banner.
+		props.Page.Flash, props.Confirmed = "", true
+		props.DecisionDue, props.DecisionDays = s.db.ReviewSLA.Due(q.IssuedAt), s.db.ReviewSLA.WorkingDays
+	}
 	props.BackURL, props.BackText = "/baskets/"+strconv.FormatInt(q.BasketID, 10), "Back to the basket"
 	if u.Is(store.RoleReviewer) {
 		props.BackURL, props.BackText = store.ReviewPath(q.BasketID), "Back to the review"
@@ -85,10 +90,16 @@ func (s *Server) quotePrintCSS(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
 	// ref matches refPattern, so it needs no escaping inside a CSS string.
-	css := "@page {\n  @bottom-left { content: \"Quote " + ref + " version " + strconv.Itoa(version) + "\"; font-size: 8pt; }\n" +
-		"  @bottom-right { content: \"Page \" counter(page) \" of \" counter(pages); font-size: 8pt; }\n}\n"
+	// The page margin boxes do not inherit the body's font: name the same
+	// family (static/app.css), or the footer prints in the default serif.
+	box := "font-size: 8pt; font-family: " + printFont + ";"
+	css := "@page {\n  @bottom-left { content: \"Quote " + ref + " version " + strconv.Itoa(version) + "\"; " + box + " }\n" +
+		"  @bottom-right { content: \"Page \" counter(page) \" of \" counter(pages); " + box + " }\n}\n"
 	return c.Blob(http.StatusOK, "text/css; charset=utf-8", []byte(css))
 }
+
+// printFont is the body's font family in static/app.css.
+const printFont = `system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif`
 
 func (s *Server) previewQuote(c echo.Context) error {
 	id, err := idParam(c, "id")
@@ -104,7 +115,17 @@ func (s *Server) previewQuote(c echo.Context) error {
 	props := views.QuoteProps{Page: s.page(c, "Quote preview", "baskets"), Quote: q, Preview: true,
 		BackURL: "/baskets/" + strconv.FormatInt(id, 10), BackText: "Back to the basket",
 		Duties: store.PublicationDuties(q.Organisation.Type, q.Totals)}
+	if q.BasketStatus.Editable() && q.Requirements.Need != "" {
+		props.SubmitURL = "/baskets/" + strconv.FormatInt(id, 10) + "/submit"
+		props.DecisionDue, props.DecisionDays = s.db.ReviewSLA.Due(q.IssuedAt), s.db.ReviewSLA.WorkingDays
+	}
 	return render(c, http.StatusOK, views.QuotePage(props))
+}
+
+// submittedFlash is the message after a submission that issued a quote
+// version; the quote page shows it as its confirmation panel.
+func submittedFlash(ref string, version int) string {
+	return "Quote " + ref + " version " + strconv.Itoa(version) + " issued and submitted for approval"
 }
 
 // quoteJSON is the quote as JSON (PRODUCT.md §8); money in integer pence.

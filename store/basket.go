@@ -117,6 +117,19 @@ type BasketSummary struct {
 	UpdatedAt   time.Time
 }
 
+// Takes reports whether the basket can take an offering sold under
+// agreement agreementID now: it is editable (a draft, or changes requested)
+// and either has no lines yet or is under the same agreement (PRODUCT.md §4).
+func (s BasketSummary) Takes(agreementID int64) bool {
+	return s.Status.Editable() && (s.AgreementID == 0 || s.AgreementID == agreementID)
+}
+
+// DefaultBasketName is the name a new basket is offered on the add form,
+// from today's UK month: "Connectivity – December 2026".
+func DefaultBasketName(now time.Time) string {
+	return "Connectivity – " + now.In(London).Format("January 2006")
+}
+
 // Queries of the basket write path, prepared once on the writer
 // (basket_stmt.go).
 const (

@@ -630,3 +630,13 @@ func (db *DB) HasDemoData(ctx context.Context) (bool, error) {
 	err := db.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'demo'").Scan(&v)
 	return v == 1, err
 }
+
+// DiscountName is what an agreement's supply-chain discount is called on
+// prices: "MoU discount" under a Memorandum of Understanding, otherwise
+// "Agreement discount" (a framework's discount is not an MoU's).
+func DiscountName(agreementTitle string) string {
+	if strings.Contains(agreementTitle, "Memorandum of Understanding") || strings.Contains(agreementTitle, "MoU") {
+		return "MoU discount"
+	}
+	return "Agreement discount"
+}

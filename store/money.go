@@ -17,8 +17,8 @@ const MaxParsePence = 1_000_000_000_000
 
 // Messages of the EINVALID errors ParsePounds returns; safe to show a user.
 const (
-	msgAmountEmpty     = "Enter an amount in pounds, like 1234.56"
-	msgAmountNotNumber = "Enter an amount in pounds using numbers only, like 1234.56"
+	msgAmountEmpty     = "Enter an amount in pounds, like 12,500.50"
+	msgAmountNotNumber = "Enter an amount in pounds using numbers only, like 12,500.50"
 	msgAmountNegative  = "Amount must be £0 or more"
 	msgAmountDecimals  = "Amount must have no more than 2 decimal places"
 	msgAmountTooLarge  = "Amount must be £10,000,000,000 or less"
@@ -212,11 +212,17 @@ func FormatCount(n int) string {
 	return groupThousands(uint64(n))
 }
 
-// FormatBP formats basis points as a percentage with one decimal place rounded half-up, e.g. 1250 → "12.5%", 155 → "1.6%" (display only).
+// FormatBP formats a rate set in basis points exactly as it is set
+// (PRODUCT.md §3): 1575 → "15.75%", 1500 → "15%", 150 → "1.5%", 5 → "0.05%".
+// No rounding: a basis point is a hundredth of a percent, so two decimals
+// always suffice; trailing zeros are dropped. Display only.
 func FormatBP(bp int64) string {
-	tenths := RoundDiv(bp, 10) // symmetric for negative bp
-	sign, mag := splitSign(tenths)
-	return sign + strconv.FormatUint(mag/10, 10) + "." + strconv.FormatUint(mag%10, 10) + "%"
+	sign, mag := splitSign(bp)
+	s := sign + strconv.FormatUint(mag/100, 10)
+	if frac := mag % 100; frac != 0 {
+		s += strings.TrimRight("."+twoDigits(frac), "0")
+	}
+	return s + "%"
 }
 
 // FormatDate formats a time as a UK date "26 November 2026" in Europe/London.

@@ -180,17 +180,17 @@ func TestFormatBP(t *testing.T) {
 		bp   int64
 		want string
 	}{
-		{"zero", 0, "0.0%"},
-		{"exact tenth", 1250, "12.5%"},
-		{"half a tenth rounds up", 155, "1.6%"},
-		{"odd half a tenth rounds up", 145, "1.5%"},
-		{"under half a tenth rounds down", 154, "1.5%"},
-		{"just under half rounds down", 144, "1.4%"},
-		{"smallest rate that shows", 5, "0.1%"},
-		{"rate too small to show", 4, "0.0%"},
-		{"whole hundred percent", 10000, "100.0%"},
+		{"zero", 0, "0%"},
+		{"a whole percent has no decimals", 1500, "15%"},
+		{"quarter percents exactly as set", 1575, "15.75%"},
+		{"one decimal when the second is zero", 1250, "12.5%"},
+		{"two decimals, never rounded", 155, "1.55%"},
+		{"one basis point", 1, "0.01%"},
+		{"five basis points", 5, "0.05%"},
+		{"whole hundred percent", 10000, "100%"},
 		{"demo tier", 150, "1.5%"},
-		{"negative rounds away from zero", -155, "-1.6%"},
+		{"VAT", 2000, "20%"},
+		{"negative", -155, "-1.55%"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

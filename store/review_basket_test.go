@@ -89,7 +89,7 @@ func TestBasketReview(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c := checkNamed(t, r, "In-life tier"); c.Verdict != CheckWarning || !strings.Contains(c.Summary, "puts the organisation at 0.0%") {
+		if c := checkNamed(t, r, "In-life tier"); c.Verdict != CheckWarning || !strings.Contains(c.Summary, "puts the organisation at 0%") {
 			t.Fatalf("got %+v, want a warning", c)
 		}
 	})

@@ -340,3 +340,18 @@ func lowerFirst(s string) string {
 	}
 	return strings.ToLower(s[:1]) + s[1:]
 }
+
+// IsSlug reports whether s can be an offering's slug as the portal writes
+// them (ASCII letters, digits, hyphens, dots and underscores, at most
+// MaxName long): a cheap check before a value goes into a link or a cache key.
+func IsSlug(s string) bool {
+	if s == "" || len(s) > MaxName {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

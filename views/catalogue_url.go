@@ -2,6 +2,7 @@ package views
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 
 	"portal/store"
@@ -21,6 +22,9 @@ type CatalogueQuery struct {
 	MaxMonthlyInput string
 	Sort            string
 	Page            int
+	// Compare holds the offerings already chosen to compare (the compare
+	// page's "Add another" link), so the selection survives a search.
+	Compare []string
 }
 
 // Values encodes the query; zero values are left out.
@@ -50,7 +54,15 @@ func (q CatalogueQuery) Values() url.Values {
 	if q.Page > 1 {
 		v.Set("page", strconv.Itoa(q.Page))
 	}
+	for _, id := range q.Compare {
+		v.Add("id", id)
+	}
 	return v
+}
+
+// Chosen reports whether the offering is already chosen to compare.
+func (q CatalogueQuery) Chosen(slug string) bool {
+	return slices.Contains(q.Compare, slug)
 }
 
 // URL returns the catalogue URL for the query.
@@ -63,7 +75,7 @@ func (q CatalogueQuery) URL() string {
 
 // CSVURL returns the CSV download for the same filters (all pages).
 func (q CatalogueQuery) CSVURL() string {
-	q.Page = 0
+	q.Page, q.Compare = 0, nil
 	if enc := q.Values().Encode(); enc != "" {
 		return "/offerings.csv?" + enc
 	}

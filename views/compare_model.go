@@ -4,7 +4,9 @@ package views
 // offerings being compared (PRODUCT.md §8, UI.md "Compare").
 
 import (
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"portal/store"
@@ -68,28 +70,77 @@ func (p *CompareProps) Build(offerings []store.Offering, inlifeBP map[int64]int6
 		for _, c := range p.Columns {
 			r.Values = append(r.Values, f(c))
 		}
+		return r
+	}
+	// decide marks a row buyers decide on: its differences are highlighted
+	// and the best value, by measure m (ok false: no measure), is marked.
+	decide := func(r CompareRow, best string, m func(i int) (float64, bool), lower bool) CompareRow {
+		r.Decides, r.BestText = true, best
 		for _, v := range r.Values {
 			if v != r.Values[0] {
 				r.Differs = true
 			}
 		}
+		if !r.Differs {
+			return r
+		}
+		var top float64
+		found, measured := false, 0
+		for i := range r.Values {
+			if x, ok := m(i); ok {
+				measured++
+				if !found || (lower && x < top) || (!lower && x > top) {
+					top, found = x, true
+				}
+			}
+		}
+		if measured < 2 {
+			return r
+		}
+		r.Best = make([]bool, len(r.Values))
+		all := true
+		for i := range r.Values {
+			x, ok := m(i)
+			r.Best[i] = ok && x == top
+			all = all && r.Best[i]
+		}
+		if all {
+			r.Best = nil
+		}
 		return r
 	}
+	byPrice := func(f func(store.LinePrice) int64) func(int) (float64, bool) {
+		return func(i int) (float64, bool) {
+			c := p.Columns[i]
+			return float64(f(c.Price)), c.Available
+		}
+	}
+	list := func(l store.LinePrice) int64 { return l.ListPence }
+	mou := func(l store.LinePrice) int64 { return l.MouPence }
+	inlife := func(l store.LinePrice) int64 { return l.InlifePence }
+	net := func(l store.LinePrice) int64 { return l.NetPence }
 	p.Price = []CompareRow{
 		row("Term priced", func(c CompareColumn) string { return store.FormatMonths(c.Term) }),
-		row("List price over term", money(func(l store.LinePrice) int64 { return l.ListPence })),
-		row("MoU discount", money(func(l store.LinePrice) int64 { return l.MouPence })),
+		decide(row("List price over term", money(list)), "", byPrice(list), true),
+		decide(row("MoU discount", money(mou)), "", byPrice(mou), false),
 	}
 	if p.ShowOwn {
-		p.Price = append(p.Price, row("Your in-life discount", money(func(l store.LinePrice) int64 { return l.InlifePence })))
+		p.Price = append(p.Price, decide(row("Your in-life discount", money(inlife)), "", byPrice(inlife), false))
 	}
 	p.Price = append(p.Price,
-		row("Net over term", money(func(l store.LinePrice) int64 { return l.NetPence })),
+		decide(row("Net over term", money(net)), "Lowest total", byPrice(net), true),
 		row("MoU price per unit a month", func(c CompareColumn) string {
 			m := store.MonthlyPrice(c.Offering.MonthlyPence, c.Offering.MouBP, 0)
 			return store.FormatPence(m.NetPence)
 		}),
 	)
+	// Only the lowest total is named; the other price rows just show
+	// where the offerings differ.
+	for i := range p.Price {
+		if p.Price[i].BestText == "" {
+			p.Price[i].Best = nil
+		}
+	}
 	p.Contract = []CompareRow{
 		row("Agreement", func(c CompareColumn) string { return c.Offering.Agreement.Title }),
 		row("Terms available", func(c CompareColumn) string { return store.FormatTerms(c.Offering.Terms) }),
@@ -107,7 +158,11 @@ func (p *CompareProps) Build(offerings []store.Offering, inlifeBP map[int64]int6
 		}
 	}
 	for _, k := range keys {
-		p.Service = append(p.Service, row(k, func(c CompareColumn) string { return stated(c.Offering.Attribute(k)) }))
+		r := row(k, func(c CompareColumn) string { return stated(c.Offering.Attribute(k)) })
+		if best, lower, ok := deciding(k); ok {
+			r = decide(r, best, func(i int) (float64, bool) { return measure(r.Values[i]) }, lower)
+		}
+		p.Service = append(p.Service, r)
 	}
 	yes := func(b bool) string {
 		if b {
@@ -119,9 +174,63 @@ func (p *CompareProps) Build(offerings []store.Offering, inlifeBP map[int64]int6
 		row("Free proof-of-value trial", func(c CompareColumn) string { return yes(c.Offering.PovTrial) }),
 		row("Free SD-WAN trial", func(c CompareColumn) string { return yes(c.Offering.SdwanTrial) }),
 	}
-	p.Social = []CompareRow{
-		row("Commitments", func(c CompareColumn) string { return stated(strings.Join(c.Offering.SocialValue, "; ")) }),
+	social := row("Commitments", func(c CompareColumn) string { return stated(strings.Join(distinct(c.Offering.SocialValue), "; ")) })
+	for _, c := range p.Columns {
+		social.Items = append(social.Items, distinct(c.Offering.SocialValue))
 	}
+	p.Social = []CompareRow{social}
+}
+
+// distinct is the list without repeats, in order.
+func distinct(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// deciding says whether buyers decide on a service attribute (speeds,
+// service levels, fix times), what its best value is called, and whether
+// lower is better.
+func deciding(key string) (best string, lower, ok bool) {
+	k := strings.ToLower(key)
+	switch {
+	case strings.Contains(k, "speed"):
+		return "Fastest", false, true
+	case strings.Contains(k, "sla") || strings.Contains(k, "service level"):
+		return "Highest", false, true
+	case strings.Contains(k, "fix time"):
+		return "Quickest", true, true
+	}
+	return "", false, false
+}
+
+var firstNumber = regexp.MustCompile(`[0-9]+(?:\.[0-9]+)?`)
+
+// measure reads a fact's first number, in common units (Mbps for speeds,
+// hours for times), for marking the better value; ok false when it has none.
+func measure(v string) (float64, bool) {
+	m := firstNumber.FindString(v)
+	if m == "" {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(m, 64)
+	if err != nil {
+		return 0, false
+	}
+	l := strings.ToLower(v)
+	switch {
+	case strings.Contains(l, "gbps"):
+		x *= 1000
+	case strings.Contains(l, "kbps"):
+		x /= 1000
+	case strings.Contains(l, "day"):
+		x *= 24
+	}
+	return x, true
 }
 
 // stated is a fact as the comparison shows it: "Not stated" when missing.

@@ -158,3 +158,45 @@ func TestTyped(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestCompareMarksWhatBuyersDecideOn: the lowest total and the better speed
+// and service level are marked; facts nobody decides on are not flagged
+// even when they differ; social value is a list without repeats.
+func TestCompareMarksWhatBuyersDecideOn(t *testing.T) {
+	a := store.Offering{Slug: "a", Name: "A", Unit: "line", MonthlyPence: 10000, MouBP: 500, Terms: []int{12},
+		Attributes:  []store.Attribute{{Key: "Download speed", Value: "Up to 80Mbps"}, {Key: "Service level (SLA)", Value: "99.95% availability"}, {Key: "Network", Value: "O2"}},
+		SocialValue: []string{"Apprentices", "Apprentices", "Digital inclusion"}}
+	b := store.Offering{Slug: "b", Name: "B", Unit: "line", MonthlyPence: 9000, MouBP: 0, Terms: []int{12},
+		Attributes: []store.Attribute{{Key: "Download speed", Value: "1Gbps"}, {Key: "Service level (SLA)", Value: "99.5% availability"}, {Key: "Network", Value: "Own"}}}
+	p := CompareProps{IDs: []string{"a", "b"}, Quantity: 2}
+	p.Build([]store.Offering{a, b}, nil)
+	rows := map[string]CompareRow{}
+	for _, g := range [][]CompareRow{p.Price, p.Contract, p.Service, p.Trials, p.Social} {
+		for _, r := range g {
+			rows[r.Label] = r
+		}
+	}
+	for _, tt := range []struct {
+		label string
+		best  []bool
+		text  string
+	}{
+		// 2 × £100 × 12 less 5 % = £2,280; 2 × £90 × 12 = £2,160
+		{"Net over term", []bool{false, true}, "Lowest total"},
+		{"Download speed", []bool{false, true}, "Fastest"},
+		{"Service level (SLA)", []bool{true, false}, "Highest"},
+		{"List price over term", nil, ""},
+		{"Network", nil, ""},
+	} {
+		r := rows[tt.label]
+		if !reflect.DeepEqual(r.Best, tt.best) || r.BestText != tt.text {
+			t.Errorf("%s: got best %v %q, want %v %q", tt.label, r.Best, r.BestText, tt.best, tt.text)
+		}
+	}
+	if rows["Network"].Differs {
+		t.Error("Network differs is flagged: buyers do not decide on it")
+	}
+	if got := rows["Commitments"].Items[0]; !reflect.DeepEqual(got, []string{"Apprentices", "Digital inclusion"}) {
+		t.Errorf("social value items %v", got)
+	}
+}

@@ -10,22 +10,55 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 // HelpPage is a static information page linked from the footer: its
-// paragraphs, or a component for a page with more structure.
+// sections, or a component for a page with more structure.
 type HelpPage struct {
-	Title      string
+	Title    string
+	Lead     string
+	Sections []HelpSection
+	Body     templ.Component
+}
+
+// HelpSection is one headed part of a help page: paragraphs, then an
+// optional list.
+type HelpSection struct {
+	Heading    string
 	Paragraphs []string
-	Body       templ.Component
+	Items      []string
 }
 
 // HelpPages are the footer's pages by URL name.
 var HelpPages = map[string]HelpPage{
 	"accessibility": {Title: "Accessibility statement", Body: accessibilityStatement()},
-	"privacy": {Title: "How we use data", Paragraphs: []string{
-		"We record who does what in the service (baskets, quotes, decisions and trials) so that every decision can be explained. Approved quotes are published as open data without personal details.",
-	}},
-	"cookies": {Title: "Cookies", Paragraphs: []string{
-		"We use one strictly necessary cookie to keep you signed in and to protect forms against cross-site request forgery. It holds a random identifier only. We do not use analytics or advertising cookies.",
-	}},
+	"privacy": {Title: "How we use data",
+		Lead: "The portal keeps the information it needs to let public bodies buy under CCS agreements and to explain every price and decision afterwards.",
+		Sections: []HelpSection{
+			{Heading: "What we keep", Items: []string{
+				"your name, work email address, organisation and role, so you can sign in and others can see who did what",
+				"your baskets, requirements, quotes, trial applications and the decisions on them, with who made each change and when (the audit trail)",
+				"a security log of sign-ins, failed sign-ins and account locks, with the time, IP address and browser, kept for one year and read only by the portal’s administrators",
+				"messages the portal sends you about your baskets and trials",
+			}},
+			{Heading: "Why", Paragraphs: []string{
+				"We use this information to run the service as part of CCS’s public task: to let public bodies buy under its agreements, to keep the process fair and auditable, and to keep accounts secure.",
+			}},
+			{Heading: "Who can see it", Paragraphs: []string{
+				"Buyers see their own organisation’s baskets, quotes and trials. CCS reviewers see what is submitted to them. Suppliers see their own catalogue and the trial applications for their offerings.",
+				"Approved quotes are published in the transparency register and as open data (CSV and OCDS) with the buying organisation, the supplier and the values, never with people’s names or email addresses.",
+			}},
+			{Heading: "Your rights", Paragraphs: []string{
+				"You can ask to see the personal information we hold about you, to have it corrected, or to have your account disabled, through your organisation’s CCS account manager. You can complain to the Information Commissioner’s Office (ICO).",
+			}},
+		}},
+	"cookies": {Title: "Cookies",
+		Lead: "The portal uses one cookie, and only because the service cannot work without it. We do not use analytics, advertising or any other cookies, so we do not ask for your consent.",
+		Sections: []HelpSection{
+			{Heading: "The cookie we use", Items: []string{
+				"portal_session: keeps you signed in and protects forms against cross-site request forgery. It holds a random identifier only. It ends when you sign out, after 60 minutes without activity, or after 12 hours at most.",
+			}},
+			{Heading: "Visitors who have not signed in", Paragraphs: []string{
+				"You can read the catalogue, compare offerings, and read the agreements and the transparency register without signing in. Those pages are the same for everyone: nothing about you is used to shape them.",
+			}},
+		}},
 }
 
 // Help renders a static information page.
@@ -65,7 +98,7 @@ func Help(p Page, h HelpPage) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(h.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 25, Col: 15}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 58, Col: 15}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -81,23 +114,98 @@ func Help(p Page, h HelpPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			for _, para := range h.Paragraphs {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, " ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if h.Lead != "" {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<p class=\"lead\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var4 string
-				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(para)
+				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(h.Lead)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 30, Col: 12}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 63, Col: 27}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
+				}
+			}
+			for _, sec := range h.Sections {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<h2>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var5 string
+				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(sec.Heading)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 66, Col: 20}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</h2>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				for _, para := range sec.Paragraphs {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var6 string
+					templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(para)
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 68, Col: 13}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</p>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, " ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				if len(sec.Items) > 0 {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<ul>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					for _, it := range sec.Items {
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<li>")
+						if templ_7745c5c3_Err != nil {
+							return templ_7745c5c3_Err
+						}
+						var templ_7745c5c3_Var7 string
+						templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(it)
+						if templ_7745c5c3_Err != nil {
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/help.templ`, Line: 73, Col: 14}
+						}
+						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
+						if templ_7745c5c3_Err != nil {
+							return templ_7745c5c3_Err
+						}
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</li>")
+						if templ_7745c5c3_Err != nil {
+							return templ_7745c5c3_Err
+						}
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</ul>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
 				}
 			}
 			return nil

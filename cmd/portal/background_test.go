@@ -114,6 +114,7 @@ func TestServerSweepsWithoutAnyRequest(t *testing.T) {
 	t.Parallel()
 	clock := store.NewManualClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	p := startPortal(t, withDemo(), withClock(clock))
+	sweeperIdle(t, p, clock)() // the start-up run: a clock move during it is lost
 	ctx := context.Background()
 	buyer, err := p.db.UserByEmail(ctx, store.Operator(), "buyer@eastbridge.example")
 	if err != nil {

@@ -396,7 +396,7 @@ func TestScreenshots(t *testing.T) {
 		"offerings": "/offerings?q=fibre", "compare": comparePath + "&id=business-full-fibre-500", "offering": offeringPath,
 		"error": "/offerings?max_monthly=abc&term=x", "home": "/", "agreement": agreementPath,
 	} {
-		for _, width := range []int64{1280, 360} {
+		for _, width := range []int64{1280, 390} {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(base+path)); err != nil {
 				t.Fatal(err)
 			}
