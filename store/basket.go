@@ -86,7 +86,7 @@ type Basket struct {
 	Lines           []BasketLine
 	Inlife          InlifeStatus // the tier the lines are priced at
 	Totals          Totals
-	Quote           *QuoteRef    // the latest version; nil until first submitted
+	Quote           *QuoteRef // the latest version; nil until first submitted
 	// Events is the latest BasketTimelineLimit entries of its audit trail,
 	// oldest first, of EventsTotal in all (BasketHistory has every one).
 	Events      []AuditEvent
