@@ -357,6 +357,13 @@ func TestMoneyTablesFitAPhone(t *testing.T) {
 			browserSignIn(t, ctx, p, "catalogue@vmo2b.example")
 			visit("/supplier", "supplier offerings")
 			visit("/supplier/offerings/business-4g-sim-10gb", "supplier offering")
+			do(t, ctx, typeInto("#monthly", "10.50")) // from today: the change logs have a row
+			follow(`main form button[type=submit]`, "supplier offering changed")
+			visit("/agreements/"+store.DemoAgreementMoU+"/changes", "change log")
+			if log := text(t, ctx, "main table tbody"); !strings.Contains(log, "£10.50") {
+				t.Errorf("the change log lacks the new price:\n%s", log)
+			}
+			visit("/offerings/business-4g-sim-10gb", "offering with changes")
 			signOut(t, ctx)
 
 			browserSignIn(t, ctx, p, "reviewer@ccs.example")
