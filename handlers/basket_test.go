@@ -696,7 +696,7 @@ func TestBasketHistoryLink(t *testing.T) {
 	}
 	total := 2 + adds
 	doc := parseHTML(t, cl.do("GET", cl.path(id, ""), nil).Body.Bytes())
-	if n := doc.Find("#history + .timeline > li").Length(); n != store.BasketTimelineLimit {
+	if n := doc.Find("#history ~ .timeline > li").Length(); n != store.BasketTimelineLimit {
 		t.Errorf("the basket page shows %d entries, want %d", n, store.BasketTimelineLimit)
 	}
 	link := doc.Find("a#all-history")
