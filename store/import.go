@@ -7,7 +7,8 @@ package store
 // plan (its catalogue version). Price changes dated later wait in
 // offering_pending_prices for the sweeper (applyDuePrices); every price,
 // discount and status change is written to the public change log
-// (catalogue_changes) and every write to the audit trail.
+// (catalogue_changes) and every write to the audit trail. The apply is in
+// import_apply.go.
 
 import (
 	"context"

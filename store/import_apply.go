@@ -3,7 +3,7 @@ package store
 // Applying a checked price list or edit (import.go plans it). Everything a
 // plan will write is worked out before the write transaction (applyBatch,
 // plain Go: no database), so the transaction itself is a handful of
-// set-based statements per batch of up to 2,000 rows — the creates, the
+// set-based statements per batch of up to 500 rows — the creates, the
 // updates by kind, terms, scheduled prices, the change log and the audit
 // trail — instead of several statements per offering. The write lock is
 // held for that alone (README, "Supplier price-list import").
