@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -198,7 +199,8 @@ func (b *applyBatch) run(ctx context.Context, tx *sql.Tx) error {
 	if v != b.version {
 		return Errorf(ECONFLICT, "The catalogue has changed since the price list was checked")
 	}
-	if err := b.create(ctx, tx); err != nil {
+	newTerms, err := b.create(ctx, tx)
+	if err != nil {
 		return fmt.Errorf("create offerings: %w", err)
 	}
 	for _, s := range []struct {
@@ -209,7 +211,7 @@ func (b *applyBatch) run(ctx context.Context, tx *sql.Tx) error {
 		{"names and categories", applyText, b.text, nil},
 		{"offerings", applyUpdate, b.update, nil},
 		{"terms", applyDelTerms, b.delTerms, nil},
-		{"terms", applyTerms, b.terms, nil},
+		{"terms", applyTerms, append(slices.Clip(b.terms), newTerms...), nil},
 		{"replaced schedules", applyReplaced, b.replaced, []any{b.today}},
 		{"scheduled prices", applyPending, b.pending, nil},
 		{"prices", applyPrices, b.prices, nil},
@@ -223,24 +225,24 @@ func (b *applyBatch) run(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// create inserts the new offerings and gives their ids to the rows that
-// wait for them.
-func (b *applyBatch) create(ctx context.Context, tx *sql.Tx) error {
+// create inserts the new offerings, gives their ids to the change-log and
+// audit rows that wait for them and returns their term rows.
+func (b *applyBatch) create(ctx context.Context, tx *sql.Tx) (terms [][]any, err error) {
 	for batch := range valueBatches(b.creates) {
 		rows, err := tx.QueryContext(ctx, fmt.Sprintf(applyCreate, valuesList(len(batch), len(batch[0]))), flatten(batch)...)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for rows.Next() {
 			var id int64
 			var slug string
 			if err := rows.Scan(&id, &slug); err != nil {
 				rows.Close()
-				return err
+				return nil, err
 			}
 			ref := b.createRefs[slug]
 			for _, t := range ref.terms {
-				b.terms = append(b.terms, []any{id, t})
+				terms = append(terms, []any{id, t})
 			}
 			for _, i := range ref.changes {
 				b.changes[i][changeOfferingCol] = id
@@ -249,10 +251,10 @@ func (b *applyBatch) create(ctx context.Context, tx *sql.Tx) error {
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return terms, nil
 }
 
 // maxBatchRows is the most rows one set-based statement writes; SQLite
@@ -264,7 +266,7 @@ const (
 
 // valueBatches splits rows (all of one width) into batches that fit one
 // statement.
-func valueBatches(rows [][]any) func(yield func([][]any) bool) {
+func valueBatches(rows [][]any) iter.Seq[[][]any] {
 	return func(yield func([][]any) bool) {
 		if len(rows) == 0 {
 			return
