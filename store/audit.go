@@ -143,11 +143,14 @@ func audit(ctx context.Context, tx *sql.Tx, e AuditEvent) error {
 	return err
 }
 
-// auditInsert appends one event (auditArgs); a writer of many events in one
-// transaction (a price list) prepares it once.
-const auditInsert = `INSERT INTO audit_events (at, actor_id, actor_name, actor_role, actor_org_id,
+// auditInsert appends one event (auditArgs).
+const auditInsert = auditInsertHead + `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// auditInsertHead is auditInsert before its values: a writer of many events
+// (a price list) appends a VALUES list of many rows.
+const auditInsertHead = `INSERT INTO audit_events (at, actor_id, actor_name, actor_role, actor_org_id,
 		subject_kind, subject_id, org_id, action, from_state, to_state, comment, quote_version, details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES `
 
 func auditArgs(e AuditEvent) ([]any, error) {
 	details := []byte("{}")

@@ -128,14 +128,9 @@ func (p *offeringInsert) insert(ctx context.Context, o NewOffering) error {
 	if err := checkOfferingBounds(o.Slug, o.MonthlyPence, o.OneOffPence, o.Terms); err != nil {
 		return err
 	}
-	pairs := make([][2]string, len(o.Attributes))
-	for i, a := range o.Attributes {
-		pairs[i] = [2]string{a.Key, a.Value}
-	}
-	attrs, _ := json.Marshal(pairs)
-	social, _ := json.Marshal(nonNil(o.SocialValue))
+	attrs, social := offeringJSON(o.Attributes, o.SocialValue)
 	res, err := p.offering.ExecContext(ctx, o.Slug, o.Name, o.CategorySlug, o.Unit, o.Summary, o.Description,
-		o.MonthlyPence, o.OneOffPence, o.MouBP, string(attrs), string(social), o.PovTrial, o.SdwanTrial, o.AgreementSlug)
+		o.MonthlyPence, o.OneOffPence, o.MouBP, attrs, social, o.PovTrial, o.SdwanTrial, o.AgreementSlug)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,8 @@ package store
 // plan (its catalogue version). Price changes dated later wait in
 // offering_pending_prices for the sweeper (applyDuePrices); every price,
 // discount and status change is written to the public change log
-// (catalogue_changes) and every write to the audit trail.
+// (catalogue_changes) and every write to the audit trail. The apply is in
+// import_apply.go.
 
 import (
 	"context"
@@ -188,15 +189,14 @@ func loadSupplierCatalogue(ctx context.Context, tx *sql.Tx, supplierID int64) (s
 // their pending prices.
 func loadBySlug(ctx context.Context, tx *sql.Tx, slugs []string) (map[string]Offering, map[int64]*PendingPrice, error) {
 	found := map[string]Offering{}
-	pending := map[int64]*PendingPrice{}
+	var ids []int64
 	for start := 0; start < len(slugs); start += 5000 {
 		chunk := slugs[start:min(start+5000, len(slugs))]
 		args := make([]any, len(chunk))
 		for i, s := range chunk {
 			args[i] = s
 		}
-		in := "(?" + strings.Repeat(",?", len(chunk)-1) + ")"
-		rows, err := tx.QueryContext(ctx, "SELECT "+offeringColumns+offeringFrom+" WHERE o.slug IN "+in, args...)
+		rows, err := tx.QueryContext(ctx, "SELECT "+offeringColumns+offeringFrom+" WHERE o.slug IN (?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -207,33 +207,15 @@ func loadBySlug(ctx context.Context, tx *sql.Tx, slugs []string) (map[string]Off
 				return nil, nil, err
 			}
 			found[o.Slug] = o
+			ids = append(ids, o.ID)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, nil, err
 		}
-		prow, err := tx.QueryContext(ctx, `SELECT p.offering_id, p.effective_on, p.monthly_pence, p.one_off_pence, p.mou_discount_bp
-			FROM offering_pending_prices p JOIN offerings o ON o.id = p.offering_id WHERE o.slug IN `+in, args...)
-		if err != nil {
-			return nil, nil, err
-		}
-		for prow.Next() {
-			var id int64
-			var p PendingPrice
-			var on string
-			if err := prow.Scan(&id, &on, &p.MonthlyPence, &p.OneOffPence, &p.MouBP); err != nil {
-				prow.Close()
-				return nil, nil, err
-			}
-			p.EffectiveOn, _ = time.ParseInLocation(time.DateOnly, on, London)
-			pending[id] = &p
-		}
-		prow.Close()
-		if err := prow.Err(); err != nil {
-			return nil, nil, err
-		}
 	}
-	return found, pending, nil
+	pending, err := pendingPrices(ctx, tx, ids)
+	return found, pending, err
 }
 
 // PlanImport checks a price list for the supplier against the catalogue as
@@ -403,240 +385,74 @@ func (db *DB) ApplyImport(ctx context.Context, actor Actor, plan ImportPlan, act
 	if !plan.Valid() {
 		return Errorf(EINVALID, "The price list has errors and cannot be applied")
 	}
-	return db.write(ctx, func(tx *sql.Tx) error { return applyPlanTx(ctx, tx, actor, plan, action, db.Now()) })
-}
-
-// applyPlanTx applies the plan inside tx, or returns ECONFLICT when the
-// catalogue version is no longer the plan's.
-func applyPlanTx(ctx context.Context, tx *sql.Tx, actor Actor, plan ImportPlan, action Action, now time.Time) error {
-	var v int64
-	if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'catalogue_version'").Scan(&v); err != nil {
-		return err
-	}
-	if v != plan.Version {
-		return Errorf(ECONFLICT, "The catalogue has changed since the price list was checked")
-	}
-	ap, err := prepareApply(ctx, tx)
+	b, err := buildApply(actor, plan, action, db.Now())
 	if err != nil {
 		return err
 	}
-	defer ap.close()
-	for _, r := range plan.Rows {
-		if err := ap.apply(ctx, actor, r, action, now); err != nil {
-			return fmt.Errorf("line %d (%s): %w", r.Line, r.Slug, err)
-		}
-	}
-	return nil
+	return db.write(ctx, func(tx *sql.Tx) error { return b.run(ctx, tx) })
 }
 
-// applier holds the statements of one apply transaction.
-type applier struct {
-	tx                                      *sql.Tx
-	insert                                  *offeringInsert
-	text, update, prices, delTerms, pending *sql.Stmt
-	replaced, audit                         *sql.Stmt
-	change                                  *sql.Stmt
-}
-
-func prepareApply(ctx context.Context, tx *sql.Tx) (*applier, error) {
-	ins, err := prepareOfferingInsert(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	ap := &applier{tx: tx, insert: ins}
-	for _, p := range []struct {
-		st  **sql.Stmt
-		sql string
-	}{
-		{&ap.text, `UPDATE offerings SET name = ?, category_id = ?, summary = ?, description = ? WHERE id = ?`},
-		{&ap.update, `UPDATE offerings SET unit = ?, attributes = ?, social_value = ?, pov_trial = ?, sdwan_trial = ?, active = ?, updated_at = ? WHERE id = ?`},
-		{&ap.prices, `UPDATE offerings SET monthly_pence = ?, one_off_pence = ?, mou_discount_bp = ?, updated_at = ? WHERE id = ?`},
-		{&ap.delTerms, `DELETE FROM offering_terms WHERE offering_id = ?`},
-		{&ap.pending, `INSERT INTO offering_pending_prices (offering_id, effective_on, monthly_pence, one_off_pence, mou_discount_bp, scheduled_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (offering_id) DO UPDATE SET effective_on = excluded.effective_on,
-			monthly_pence = excluded.monthly_pence, one_off_pence = excluded.one_off_pence,
-			mou_discount_bp = excluded.mou_discount_bp, scheduled_at = excluded.scheduled_at`},
-		{&ap.replaced, `UPDATE catalogue_changes SET replaced = 1
-			WHERE offering_id = ? AND replaced = 0 AND field <> 'status' AND effective_on > ?`},
-		{&ap.audit, auditInsert},
-		{&ap.change, `INSERT INTO catalogue_changes (offering_id, agreement_id, made_at, effective_on, field, old_value, new_value, actor_id, actor_name)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-	} {
-		if *p.st, err = tx.PrepareContext(ctx, p.sql); err != nil {
-			ap.close()
-			return nil, err
-		}
-	}
-	return ap, nil
-}
-
-func (ap *applier) close() {
-	ap.insert.Close()
-	for _, st := range []*sql.Stmt{ap.text, ap.update, ap.prices, ap.delTerms, ap.pending, ap.replaced, ap.change, ap.audit} {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
-
-// loggedFields are the changes the public change log shows.
-var loggedFields = []string{"monthly_pence", "one_off_pence", "mou_discount_bp", ColStatus}
-
-func (ap *applier) apply(ctx context.Context, actor Actor, r PlannedRow, action Action, now time.Time) error {
-	row, today := r.row, TodayLondon(now)
-	id := r.offeringID
-	if r.Kind == RowCreate {
-		if err := ap.insert.insert(ctx, NewOffering{Slug: row.Slug, Name: row.Name, CategorySlug: row.Category, AgreementSlug: row.AgreementSlug,
-			Unit: row.Unit, Summary: row.Summary, Description: row.Description, MonthlyPence: row.MonthlyPence, OneOffPence: row.OneOffPence,
-			MouBP: row.MouBP, Terms: row.Terms, Attributes: row.Attributes, SocialValue: row.SocialValue,
-			PovTrial: row.PovTrial, SdwanTrial: row.SdwanTrial}); err != nil {
-			return err
-		}
-		if err := ap.tx.QueryRowContext(ctx, "SELECT id FROM offerings WHERE slug = ?", row.Slug).Scan(&id); err != nil {
-			return err
-		}
-		if !row.Active {
-			if _, err := ap.tx.ExecContext(ctx, "UPDATE offerings SET active = 0 WHERE id = ?", id); err != nil {
-				return err
-			}
-		}
-		action = ActionCreateOffering
-	} else {
-		cur := r.current
-		if !row.Details {
-			row.Summary, row.Description, row.Attributes, row.SocialValue = cur.Summary, cur.Description, cur.Attributes, cur.SocialValue
-		}
-		pairs := make([][2]string, len(row.Attributes))
-		for i, a := range row.Attributes {
-			pairs[i] = [2]string{a.Key, a.Value}
-		}
-		attrs, _ := json.Marshal(pairs)
-		social, _ := json.Marshal(nonNil(row.SocialValue))
-		// Each statement only when its columns change: the search
-		// index's triggers fire on name, summary, description and
-		// category, so a price-only row leaves the index alone.
-		changed := func(fields ...string) bool {
-			return slices.ContainsFunc(r.Changes, func(c FieldChange) bool { return slices.Contains(fields, c.Field) })
-		}
-		if changed("name", "category", "summary", "description") {
-			if _, err := ap.text.ExecContext(ctx, row.Name, r.category, row.Summary, row.Description, id); err != nil {
-				return err
-			}
-		}
-		if changed("unit", "attributes", "social_value", "pov_trial", "sdwan_trial", ColStatus) {
-			if _, err := ap.update.ExecContext(ctx, row.Unit, string(attrs), string(social), row.PovTrial, row.SdwanTrial, row.Active, timestamp(now), id); err != nil {
-				return err
-			}
-		}
-		if !slices.Equal(cur.Terms, row.Terms) {
-			if _, err := ap.delTerms.ExecContext(ctx, id); err != nil {
-				return err
-			}
-			for _, t := range row.Terms {
-				if _, err := ap.insert.term.ExecContext(ctx, id, t); err != nil {
-					return err
-				}
-			}
-		}
-		pricesChanged := slices.ContainsFunc(r.Changes, func(c FieldChange) bool { return strings.HasSuffix(c.Field, "_pence") || c.Field == "mou_discount_bp" })
-		switch {
-		case r.schedule:
-			if _, err := ap.replaced.ExecContext(ctx, id, today.Format(time.DateOnly)); err != nil {
-				return err
-			}
-			if _, err := ap.pending.ExecContext(ctx, id, row.EffectiveOn.Format(time.DateOnly), row.MonthlyPence, row.OneOffPence, row.MouBP, timestamp(now)); err != nil {
-				return err
-			}
-		case pricesChanged:
-			if _, err := ap.prices.ExecContext(ctx, row.MonthlyPence, row.OneOffPence, row.MouBP, timestamp(now), id); err != nil {
-				return err
-			}
-		}
-	}
-	details := Details{}
-	for _, c := range r.Changes {
-		details[c.Field] = Change{c.Old, c.New}
-		if !slices.Contains(loggedFields, c.Field) {
-			continue
-		}
-		on := today
-		if !c.EffectiveOn.IsZero() {
-			on = c.EffectiveOn
-		}
-		if _, err := ap.change.ExecContext(ctx, id, r.agreement, timestamp(now), on.Format(time.DateOnly), c.Field, c.Old, c.New,
-			nullID(actor.UserID), actor.Name); err != nil {
-			return err
-		}
-	}
-	if r.schedule {
-		details["effective_on"] = row.EffectiveOn.Format(time.DateOnly)
-	}
-	from, to := "", statusOf(row.Active)
-	if r.Kind == RowUpdate {
-		from = statusOf(r.current.Active)
-	}
-	args, err := auditArgs(AuditEvent{At: now, Actor: actor, Subject: Subject{SubjectOffering, id},
-		Action: action, From: from, To: to, Details: details})
-	if err != nil {
-		return err
-	}
-	_, err = ap.audit.ExecContext(ctx, args...)
-	return err
-}
+// priceFields are an offering's three price columns.
+var priceFields = [3]string{"monthly_pence", "one_off_pence", "mou_discount_bp"}
 
 // applyDuePrices is the sweeper's job for effective-dated prices: every
 // pending price whose date has come (UK date at now) becomes the offering's
 // price, audited as the portal. Idempotent: an applied price is no longer
-// pending.
+// pending. Set-based, like an import's apply: a price list that scheduled
+// 10 000 prices for one date holds the write lock as briefly on that date.
 func applyDuePrices(ctx context.Context, db *DB, tx *sql.Tx, now time.Time) (int, error) {
 	today := TodayLondon(now).Format(time.DateOnly)
-	rows, err := tx.QueryContext(ctx, `SELECT p.offering_id, p.effective_on, p.monthly_pence, p.one_off_pence, p.mou_discount_bp,
-		o.monthly_pence, o.one_off_pence, o.mou_discount_bp, o.active
-		FROM offering_pending_prices p JOIN offerings o ON o.id = p.offering_id
-		WHERE p.effective_on <= ? ORDER BY p.offering_id`, today)
+	due, err := readPending(ctx, tx, "effective_on <= ?", today)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	// The prices and status they replace, for the audit trail.
+	rows, err := tx.QueryContext(ctx, `SELECT id, monthly_pence, one_off_pence, mou_discount_bp, active FROM offerings
+		WHERE id IN (SELECT offering_id FROM offering_pending_prices WHERE effective_on <= ?) ORDER BY id`, today)
 	if err != nil {
 		return 0, err
 	}
-	type due struct {
-		id       int64
-		on       string
-		new, old [3]int64
-		active   bool
-	}
-	var all []due
+	var events [][]any
 	for rows.Next() {
-		var d due
-		if err := rows.Scan(&d.id, &d.on, &d.new[0], &d.new[1], &d.new[2], &d.old[0], &d.old[1], &d.old[2], &d.active); err != nil {
+		var id int64
+		var old [3]int64
+		var active bool
+		if err := rows.Scan(&id, &old[0], &old[1], &old[2], &active); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		all = append(all, d)
+		p := due[id]
+		details := Details{"effective_on": p.EffectiveOn.Format(time.DateOnly)}
+		for i, n := range [3]int64{p.MonthlyPence, p.OneOffPence, p.MouBP} {
+			if old[i] != n {
+				details[priceFields[i]] = Change{strconv.FormatInt(old[i], 10), strconv.FormatInt(n, 10)}
+			}
+		}
+		st := statusOf(active)
+		args, err := auditArgs(AuditEvent{At: now, Actor: PortalActor, Subject: Subject{SubjectOffering, id},
+			Action: ActionApplyPrice, From: st, To: st, Details: details})
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		events = append(events, args)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	for _, d := range all {
-		if _, err := tx.ExecContext(ctx, `UPDATE offerings SET monthly_pence = ?, one_off_pence = ?, mou_discount_bp = ?, updated_at = ? WHERE id = ?`,
-			d.new[0], d.new[1], d.new[2], timestamp(now), d.id); err != nil {
-			return 0, err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM offering_pending_prices WHERE offering_id = ?`, d.id); err != nil {
-			return 0, err
-		}
-		details := Details{"effective_on": d.on}
-		for i, f := range []string{"monthly_pence", "one_off_pence", "mou_discount_bp"} {
-			if d.old[i] != d.new[i] {
-				details[f] = Change{strconv.FormatInt(d.old[i], 10), strconv.FormatInt(d.new[i], 10)}
-			}
-		}
-		st := statusOf(d.active)
-		if err := audit(ctx, tx, AuditEvent{At: now, Actor: PortalActor, Subject: Subject{SubjectOffering, d.id},
-			Action: ActionApplyPrice, From: st, To: st, Details: details}); err != nil {
-			return 0, err
-		}
+	if _, err := tx.ExecContext(ctx, `UPDATE offerings SET monthly_pence = p.monthly_pence, one_off_pence = p.one_off_pence,
+		mou_discount_bp = p.mou_discount_bp, updated_at = ?
+		FROM offering_pending_prices p WHERE p.offering_id = offerings.id AND p.effective_on <= ?`, timestamp(now), today); err != nil {
+		return 0, err
 	}
-	return len(all), nil
+	if _, err := tx.ExecContext(ctx, `DELETE FROM offering_pending_prices WHERE effective_on <= ?`, today); err != nil {
+		return 0, err
+	}
+	if err := execValues(ctx, tx, applyAudit, events); err != nil {
+		return 0, err
+	}
+	return len(due), nil
 }
 
 // ImportPriceList is the command line's import: check the file and, unless

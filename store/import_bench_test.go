@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -23,8 +24,12 @@ func priceList(n int, monthly int64) []byte {
 
 // BenchmarkImport10000Rows checks and applies a 10 000-row price list that
 // changes every row's price (the first round creates them), reporting the
-// check (read transaction) and the apply (the one write transaction)
-// separately. Targets: both together under 10 s, the apply under 1 s.
+// check (read transaction: parse, cell checks, plan), the apply (all of
+// ApplyImport) and, within the apply, the write transaction alone (begin to
+// commit: how long other writers wait). ApplyImport is buildApply (the rows
+// to write, worked out before the transaction) then that transaction, as
+// timed here. Targets: check and apply together under 10 s, the write
+// transaction under 1 s.
 func BenchmarkImport10000Rows(b *testing.B) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
@@ -42,7 +47,7 @@ func BenchmarkImport10000Rows(b *testing.B) {
 	if plan, err := db.ImportPriceList(ctx, DemoSupplierVMO2B, priceList(10000, 1000), false); err != nil || !plan.Valid() {
 		b.Fatal(err, plan.ErrorLines())
 	}
-	var check, apply time.Duration
+	var check, apply, write time.Duration
 	round := int64(0)
 	for b.Loop() {
 		round++
@@ -53,12 +58,23 @@ func BenchmarkImport10000Rows(b *testing.B) {
 			b.Fatalf("plan: %v %d rows %v", err, len(plan.Rows), plan.ErrorLines())
 		}
 		mid := time.Now()
-		if err := db.ApplyImport(ctx, Actor{Name: "bench"}, plan, ActionImportOffering); err != nil {
+		batch, err := buildApply(Actor{Name: "bench"}, plan, ActionImportOffering, db.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		built := time.Now()
+		if err := db.write(ctx, func(tx *sql.Tx) error { return batch.run(ctx, tx) }); err != nil {
 			b.Fatal(err)
 		}
 		check += mid.Sub(start)
 		apply += time.Since(mid)
+		write += time.Since(built)
+	}
+	var got int64
+	if err := db.r.QueryRow("SELECT monthly_pence FROM offerings WHERE slug = 'bench-sim-00008'").Scan(&got); err != nil || got != 1000+round*10+1 {
+		b.Fatalf("bench-sim-00008 costs %d after round %d: %v", got, round, err)
 	}
 	b.ReportMetric(float64(check.Milliseconds())/float64(b.N), "check-ms/op")
 	b.ReportMetric(float64(apply.Milliseconds())/float64(b.N), "apply-ms/op")
+	b.ReportMetric(float64(write.Milliseconds())/float64(b.N), "write-tx-ms/op")
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -437,5 +438,175 @@ func TestDraftLineOnATermNoLongerOfferedBlocksSubmit(t *testing.T) {
 	_, _, err := f.db.Submit(f.ctx, f.north, b.ID)
 	if ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), "Business Unlimited 5G SIM is no longer offered on a 24-month term") {
 		t.Fatalf("submit: %v", err)
+	}
+}
+
+// TestPriceListAppliesAcrossBatches imports more rows than one set-based
+// statement writes (creates, then price changes, schedules, withdrawals and
+// term changes) and checks every offering, its change log, its audit row
+// and the sweeper's apply of the schedules, row by row.
+func TestPriceListAppliesAcrossBatches(t *testing.T) {
+	f := openSupplierDB(t)
+	n := 2*maxBatchRows + 37
+	if plan, err := f.db.ImportPriceList(f.ctx, DemoSupplierVMO2B, priceList(n, 1000), false); err != nil || !plan.Valid() {
+		t.Fatalf("create: %v %v", err, plan.ErrorLines())
+	}
+	count := func(query string) int {
+		t.Helper()
+		var c int
+		if err := f.db.r.QueryRow(query).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, c := range []struct {
+		what, query string
+		want        int
+	}{
+		{"offerings", `SELECT count(*) FROM offerings WHERE slug LIKE 'bench-sim-%'`, n},
+		{"prices", `SELECT count(*) FROM offerings WHERE slug LIKE 'bench-sim-%' AND monthly_pence = 1000 + CAST(substr(slug, 11) AS INTEGER) % 7
+			AND name = 'Bench SIM ' || substr(slug, 11) AND active = 1`, n},
+		{"terms", `SELECT count(*) FROM offering_terms t JOIN offerings o ON o.id = t.offering_id WHERE o.slug LIKE 'bench-sim-%' AND t.months IN (12, 24, 36)`, 3 * n},
+		{"audit rows naming their offering", `SELECT count(*) FROM audit_events e JOIN offerings o ON o.id = e.subject_id
+			WHERE e.subject_kind = 'offering' AND e.action = 'create_offering' AND e.details ->> '$.name.new' = o.name
+			AND e.details ->> '$.monthly_pence.new' = CAST(o.monthly_pence AS TEXT) AND o.slug LIKE 'bench-sim-%'`, n},
+		{"change log", `SELECT count(*) FROM catalogue_changes c JOIN offerings o ON o.id = c.offering_id WHERE o.slug LIKE 'bench-sim-%'`, 4 * n},
+		{"change log prices", `SELECT count(*) FROM catalogue_changes c JOIN offerings o ON o.id = c.offering_id
+			WHERE o.slug LIKE 'bench-sim-%' AND c.field = 'monthly_pence' AND c.old_value = '' AND c.new_value = CAST(o.monthly_pence AS TEXT)`, n},
+	} {
+		if got := count(c.query); got != c.want {
+			t.Errorf("after creating: %s %d, want %d", c.what, got, c.want)
+		}
+	}
+
+	// Row i: i%3 == 0 a new price today, 1 a price from 1 April, 2
+	// withdrawn; every fifth row sold on 12 months only.
+	var file strings.Builder
+	file.WriteString(priceHeader + ",effective_from,status\n")
+	scheduled := 0
+	for i := range n {
+		monthly, on, status, terms := 1000+i%7, "", "active", "12|24|36"
+		switch i % 3 {
+		case 0:
+			monthly = 2000 + i
+		case 1:
+			monthly, on = 3000+i, "2026-04-01"
+			scheduled++
+		case 2:
+			status = "withdrawn"
+		}
+		if i%5 == 0 {
+			terms = "12"
+		}
+		fmt.Fprintf(&file, "bench-sim-%05d,Bench SIM %05d,%s,%s,data-only-sim,SIM,%d,0,1000,%s,false,false,%s,%s\n",
+			i, i, DemoSupplierVMO2B, DemoAgreementMoU, monthly, terms, on, status)
+	}
+	if plan, err := f.db.ImportPriceList(f.ctx, DemoSupplierVMO2B, []byte(file.String()), false); err != nil || !plan.Valid() || len(plan.Rows) != n {
+		t.Fatalf("change: %v %d rows %v", err, len(plan.Rows), plan.ErrorLines())
+	}
+	type state struct {
+		monthly, pending int
+		on, terms        string
+		active           bool
+		audits, changes  int
+	}
+	read := func() map[int]state {
+		t.Helper()
+		rows, err := f.db.r.Query(`SELECT CAST(substr(o.slug, 11) AS INTEGER), o.monthly_pence, o.active,
+			coalesce(p.monthly_pence, 0), coalesce(p.effective_on, ''),
+			(SELECT group_concat(months, '|') FROM (SELECT months FROM offering_terms WHERE offering_id = o.id ORDER BY months)),
+			(SELECT count(*) FROM audit_events WHERE subject_kind = 'offering' AND subject_id = o.id AND action = 'import_price_list'),
+			(SELECT count(*) FROM catalogue_changes WHERE offering_id = o.id)
+			FROM offerings o LEFT JOIN offering_pending_prices p ON p.offering_id = o.id WHERE o.slug LIKE 'bench-sim-%'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[int]state{}
+		for rows.Next() {
+			var i int
+			var s state
+			if err := rows.Scan(&i, &s.monthly, &s.active, &s.pending, &s.on, &s.terms, &s.audits, &s.changes); err != nil {
+				t.Fatal(err)
+			}
+			out[i] = s
+		}
+		return out
+	}
+	got := read()
+	for i := range n {
+		want := state{monthly: 1000 + i%7, terms: "12|24|36", active: true, audits: 1, changes: 5}
+		switch i % 3 {
+		case 0:
+			want.monthly = 2000 + i
+		case 1:
+			want.pending, want.on = 3000+i, "2026-04-01"
+		case 2:
+			want.active = false
+		}
+		if i%5 == 0 {
+			want.terms = "12"
+		}
+		if got[i] != want {
+			t.Fatalf("bench-sim-%05d: %+v, want %+v", i, got[i], want)
+		}
+	}
+
+	// On 1 April the sweeper applies every schedule at once.
+	*f.now = time.Date(2026, 4, 1, 0, 0, 1, 0, London)
+	for _, r := range f.db.Sweep(f.ctx) {
+		if r.Job == "effective-dated-prices" && r.Changed != scheduled {
+			t.Fatalf("the sweeper applied %d prices, want %d (%v)", r.Changed, scheduled, r.Err)
+		}
+	}
+	got = read()
+	for i := 1; i < n; i += 3 {
+		if s := got[i]; s.monthly != 3000+i || s.pending != 0 {
+			t.Fatalf("bench-sim-%05d on its date: %+v", i, s)
+		}
+	}
+	if c := count(`SELECT count(*) FROM audit_events e JOIN offerings o ON o.id = e.subject_id WHERE e.subject_kind = 'offering'
+		AND e.action = 'apply_scheduled_price' AND e.details ->> '$.monthly_pence.new' = CAST(o.monthly_pence AS TEXT)
+		AND e.details ->> '$.effective_on' = '2026-04-01'`); c != scheduled {
+		t.Errorf("%d audit rows of applied prices, want %d", c, scheduled)
+	}
+}
+
+// TestApplyIsAllOrNothing fails the apply's last statement (the audit rows:
+// an empty action breaks the table's check) and finds nothing of the
+// statements before it.
+func TestApplyIsAllOrNothing(t *testing.T) {
+	f := openSupplierDB(t)
+	before, log := f.exportCSV(t, DemoSupplierVMO2B), f.changeLog(t)
+	v := f.catalogueVersion(t)
+	file := priceHeader + ",effective_from\n" +
+		"business-4g-sim-10gb,Business 4G SIM 10GB renamed,virgin-media-o2-business,vmo2b-mou,data-only-sim,SIM,999,0,1500,12,true,false,\n" +
+		"business-5g-sim-30gb,Business 5G SIM 30GB,virgin-media-o2-business,vmo2b-mou,data-only-sim,SIM,1500,0,0,12,false,false,2026-04-01\n"
+	plan, err := f.db.PlanImport(f.ctx, f.vmo2b.SupplierID, []byte(file))
+	if err != nil || !plan.Valid() || len(plan.Rows) != 2 {
+		t.Fatalf("plan: %v %+v %v", err, plan.Rows, plan.ErrorLines())
+	}
+	if err := f.db.ApplyImport(f.ctx, Actor{Name: "test"}, plan, ""); err == nil || !strings.Contains(err.Error(), "audit trail") {
+		t.Fatalf("apply with an empty action: %v", err)
+	}
+	if after := f.exportCSV(t, DemoSupplierVMO2B); !bytes.Equal(before, after) {
+		t.Errorf("the catalogue export changed:\n%s", after)
+	}
+	if got := f.changeLog(t); len(got) != len(log) {
+		t.Errorf("the change log has %d entries, had %d", len(got), len(log))
+	}
+	if got := f.catalogueVersion(t); got != v {
+		t.Errorf("catalogue version %d, was %d", got, v)
+	}
+	o, _ := f.db.Offering(f.ctx, "business-5g-sim-30gb")
+	if p, _ := f.db.PendingPrices(f.ctx, []int64{o.ID}); len(p) != 0 {
+		t.Errorf("a price was scheduled: %+v", p[o.ID])
+	}
+	// The same plan applies.
+	if err := f.db.ApplyImport(f.ctx, Actor{Name: "test"}, plan, ActionImportOffering); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := f.db.Offering(f.ctx, "business-4g-sim-10gb"); o.Name != "Business 4G SIM 10GB renamed" || o.MonthlyPence != 999 || o.TermsString() != "12" {
+		t.Errorf("applied: %+v", o)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -106,8 +107,13 @@ func (db *DB) ApplyUpload(ctx context.Context, u *User, id string) (CheckedUploa
 			}
 			return up, Errorf(ECONFLICT, "The catalogue has changed since you checked this price list, and applying it now would make different changes. Check the new report below before applying it.")
 		}
+		// Everything to write is worked out before the write transaction.
+		b, err := buildApply(ActorOf(u), up.Plan, ActionImportOffering, db.Now())
+		if err != nil {
+			return up, err
+		}
 		err = db.write(ctx, func(tx *sql.Tx) error {
-			if err := applyPlanTx(ctx, tx, ActorOf(u), up.Plan, ActionImportOffering, db.Now()); err != nil {
+			if err := b.run(ctx, tx); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, `UPDATE price_list_uploads SET applied_at = ? WHERE id = ?`, timestamp(db.Now()), id)
@@ -184,6 +190,30 @@ func (db *DB) SupplierOfferings(ctx context.Context, u *User, q string, page int
 	return out, total, err
 }
 
+// readPending is the one reader of scheduled prices: the rows of
+// offering_pending_prices that match where (with args), by offering.
+func readPending(ctx context.Context, q querier, where string, args ...any) (map[int64]*PendingPrice, error) {
+	rows, err := q.QueryContext(ctx, `SELECT offering_id, effective_on, monthly_pence, one_off_pence, mou_discount_bp
+		FROM offering_pending_prices WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]*PendingPrice{}
+	for rows.Next() {
+		var id int64
+		var on string
+		var p PendingPrice
+		if err := rows.Scan(&id, &on, &p.MonthlyPence, &p.OneOffPence, &p.MouBP); err != nil {
+			return nil, err
+		}
+		p.EffectiveOn, _ = time.ParseInLocation(time.DateOnly, on, London)
+		out[id] = &p
+	}
+	return out, rows.Err()
+}
+
+// pendingPrices returns the scheduled prices of the offerings ids.
 func pendingPrices(ctx context.Context, q querier, ids []int64) (map[int64]*PendingPrice, error) {
 	out := map[int64]*PendingPrice{}
 	for start := 0; start < len(ids); start += 5000 {
@@ -192,26 +222,11 @@ func pendingPrices(ctx context.Context, q querier, ids []int64) (map[int64]*Pend
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := q.QueryContext(ctx, `SELECT offering_id, effective_on, monthly_pence, one_off_pence, mou_discount_bp
-			FROM offering_pending_prices WHERE offering_id IN (?`+strings.Repeat(",?", len(chunk)-1)+`)`, args...)
+		got, err := readPending(ctx, q, "offering_id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id int64
-			var on string
-			var p PendingPrice
-			if err := rows.Scan(&id, &on, &p.MonthlyPence, &p.OneOffPence, &p.MouBP); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			p.EffectiveOn, _ = time.ParseInLocation(time.DateOnly, on, London)
-			out[id] = &p
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		maps.Copy(out, got)
 	}
 	return out, nil
 }
