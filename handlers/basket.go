@@ -31,6 +31,7 @@ func (s *Server) basketRoutes(e *echo.Echo) {
 	g.POST("/:id/submit", s.submitBasket)
 	g.POST("/:id/withdraw", s.withdrawBasket)
 	g.GET("/:id/preview", s.previewQuote)
+	g.GET("/:id/history", s.basketHistory)
 	s.quoteRoutes(e.Group("/quotes", s.requireRole(store.RoleBuyer, store.RoleReviewer)))
 }
 
@@ -157,6 +158,21 @@ func (s *Server) basketPage(c echo.Context) error {
 		return err
 	}
 	return s.renderBasket(c, id, basketView{})
+}
+
+// basketHistory is the basket's whole audit trail (the basket page shows
+// the latest store.BasketTimelineLimit entries).
+func (s *Server) basketHistory(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	b, events, err := s.db.BasketHistory(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	page := s.page(c, "History of "+b.Name, "baskets")
+	return render(c, http.StatusOK, views.BasketHistoryPage(views.BasketHistoryProps{Page: page, Basket: b, Events: events}))
 }
 
 // basketFailure re-renders the basket page for a refused POST: 422 with the

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"portal/store"
 )
 
 // basketClient is a signed-in buyer with helpers for the basket pages.
@@ -676,4 +678,40 @@ func mergeValues(a, b url.Values) url.Values {
 		a[k] = v
 	}
 	return a
+}
+
+// TestBasketHistoryLink: the basket page shows the latest entries of its
+// history and links to every one; the history page lists them all.
+func TestBasketHistoryLink(t *testing.T) {
+	env := newAuthEnv(t)
+	cl := newBasketClient(t, env, "buyer")
+	id := cl.newBasket("Long history")
+	cl.addLine(id, "business-unlimited-5g-sim", 1, 24)
+	if w := cl.do("GET", cl.path(id, ""), nil); strings.Contains(w.Body.String(), `id="all-history"`) {
+		t.Fatalf("2 entries: the page links to all of them, want none")
+	}
+	const adds = store.BasketTimelineLimit // each add of the same line and term is one entry
+	for range adds {
+		cl.addLine(id, "business-unlimited-5g-sim", 1, 24)
+	}
+	total := 2 + adds
+	doc := parseHTML(t, cl.do("GET", cl.path(id, ""), nil).Body.Bytes())
+	if n := doc.Find("#history ~ .timeline > li").Length(); n != store.BasketTimelineLimit {
+		t.Errorf("the basket page shows %d entries, want %d", n, store.BasketTimelineLimit)
+	}
+	link := doc.Find("a#all-history")
+	if href, _ := link.Attr("href"); href != cl.path(id, "/history") || !strings.Contains(text(link), "See all "+strconv.Itoa(total)+" entries") {
+		t.Errorf("link %q to %q, want “See all %d entries” to the history", text(link), href, total)
+	}
+	w := cl.do("GET", cl.path(id, "/history"), nil)
+	if w.Code != http.StatusOK {
+		t.Fatalf("history: %d", w.Code)
+	}
+	hist := parseHTML(t, w.Body.Bytes())
+	if n := hist.Find(".timeline > li").Length(); n != total {
+		t.Errorf("the history page shows %d entries, want %d", n, total)
+	}
+	if h := text(hist.Find("h1")); !strings.Contains(h, "History of Long history") {
+		t.Errorf("h1 %q", h)
+	}
 }

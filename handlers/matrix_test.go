@@ -121,6 +121,8 @@ var protectedRoutes = []protectedRoute{
 	{method: "POST", route: "/baskets/:id/withdraw", path: "/baskets/{other_basket}/withdraw", form: url.Values{}, want: buyerOnly(404)},
 	{method: "GET", route: "/baskets/:id/preview", path: "/baskets/{own_basket}/preview", want: buyerOnly(200)},
 	{method: "GET", route: "/baskets/:id/preview", path: "/baskets/{other_basket}/preview", want: buyerOnly(404)},
+	{method: "GET", route: "/baskets/:id/history", path: "/baskets/{own_basket}/history", want: buyerOnly(200)},
+	{method: "GET", route: "/baskets/:id/history", path: "/baskets/{other_basket}/history", want: buyerOnly(404)},
 
 	// Quotes: buyers of the organisation and reviewers.
 	{method: "GET", route: "/quotes/:ref", path: "/quotes/{own_quote}", want: buyerReviewer(303, 303)},

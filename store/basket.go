@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,8 +86,14 @@ type Basket struct {
 	Lines           []BasketLine
 	Inlife          InlifeStatus // the tier the lines are priced at
 	Totals          Totals
-	Quote           *QuoteRef    // the latest version; nil until first submitted
-	Events          []AuditEvent // its audit trail, oldest first
+	Quote           *QuoteRef // the latest version; nil until first submitted
+	// Events is the latest BasketTimelineLimit entries of its audit trail,
+	// oldest first, of EventsTotal in all (BasketHistory has every one).
+	Events      []AuditEvent
+	EventsTotal int
+	// Decision is the reviewer's decision that put the basket in its state
+	// (changes requested or rejected), or nil.
+	Decision *AuditEvent
 	// FromTrial is the trial the basket was started from, and LinkedTrials
 	// those linked to it when applying (PRODUCT.md §6).
 	FromTrial    *TrialRef
@@ -719,8 +726,63 @@ func loadBasket(ctx context.Context, tx *sql.Tx, u *User, id int64) (Basket, err
 	if err := loadBasketTrials(ctx, tx, &b); err != nil {
 		return b, err
 	}
-	b.Events, err = auditTrail(ctx, tx, Subject{SubjectBasket, b.ID}, "")
-	return b, err
+	return b, loadBasketEvents(ctx, tx, &b)
+}
+
+// BasketTimelineLimit is how many of its latest audit entries the basket
+// page shows; the rest are one link away (PRODUCT.md §8: /baskets/{id}/history).
+const BasketTimelineLimit = 20
+
+// loadBasketEvents loads the basket's latest BasketTimelineLimit audit
+// entries, how many there are in all, and the decision behind its state:
+// the latest submit, withdrawal or decision, if it is a decision.
+func loadBasketEvents(ctx context.Context, tx *sql.Tx, b *Basket) error {
+	subject := Subject{SubjectBasket, b.ID}
+	cond := `e.subject_kind = ? AND e.subject_id = ?`
+	args := []any{subject.Kind, subject.ID}
+	var latest []AuditEvent
+	err := queryAudit(ctx, tx, cond, `ORDER BY e.id DESC LIMIT ?`, append(args, BasketTimelineLimit), func(e AuditEvent) error {
+		latest = append(latest, e)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.Reverse(latest)
+	b.Events = latest
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM audit_events e WHERE `+cond, args...).Scan(&b.EventsTotal); err != nil {
+		return err
+	}
+	return queryAudit(ctx, tx, cond+` AND e.action IN (?, ?, ?, ?)`, `ORDER BY e.id DESC LIMIT 1`,
+		append(args, ActionSubmit, ActionWithdraw, ActionRequestChanges, ActionReject), func(e AuditEvent) error {
+			if e.Action == ActionRequestChanges || e.Action == ActionReject {
+				b.Decision = &e
+			}
+			return nil
+		})
+}
+
+// BasketHistory is a basket's whole audit trail, oldest first, for those
+// who may see the basket (the scope is in the query).
+func (db *DB) BasketHistory(ctx context.Context, u *User, id int64) (BasketSummary, []AuditEvent, error) {
+	var b BasketSummary
+	var events []AuditEvent
+	if u == nil {
+		return b, nil, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		scope, args := viewScope(u, "b.org_id")
+		err := tx.QueryRowContext(ctx, `SELECT b.id, b.name, b.status FROM baskets b WHERE b.id = ? AND `+scope, append([]any{id}, args...)...).
+			Scan(&b.ID, &b.Name, &b.Status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(ENOTFOUND, "There is no such basket.")
+		} else if err != nil {
+			return err
+		}
+		events, err = auditTrail(ctx, tx, Subject{SubjectBasket, b.ID}, "")
+		return err
+	})
+	return b, events, err
 }
 
 // TrialRef names a trial linked to a basket.

@@ -74,7 +74,10 @@ func (j *journey) check(what string) {
 	if len(fit.Off) > 0 {
 		j.t.Errorf("%s at %d px: money off screen: %s", what, j.width, strings.Join(fit.Off, "; "))
 	}
-	if fit.Amounts == 0 && what != "home" && what != "sign in" && !strings.Contains(what, "error") && !strings.Contains(what, "refused") {
+	if len(fit.WideTables) > 0 {
+		j.t.Errorf("%s at %d px: tables scroll sideways: %s", what, j.width, strings.Join(fit.WideTables, "; "))
+	}
+	if fit.Amounts == 0 && what != "home" && what != "sign in" && !strings.Contains(what, "error") && !strings.Contains(what, "refused") && what != "basket history" {
 		j.t.Errorf("%s: no money amount found to check", what)
 	}
 	if j.shots != "" {
@@ -94,16 +97,21 @@ type pageFit struct {
 	Off         []string `json:"off"`
 	// HeaderHeight is the header's height: one row is about 64 px.
 	HeaderHeight int `json:"headerHeight"`
+	// WideTables names each table wrapper whose table is wider than it.
+	WideTables []string `json:"wideTables"`
 }
 
 // pageFitJS measures the page's width against the viewport's and finds
 // every rendered money amount ("£1,234.56") whose box is not wholly inside
 // the viewport horizontally. Hidden text (display: none, a closed
-// <details>) has no boxes and is not counted.
+// <details>) has no boxes and is not counted. It also names every table
+// wrapper whose table is wider than the wrapper (one that scrolls).
 const pageFitJS = `(() => {
   const vw = document.documentElement.clientWidth;
   const out = {viewport: vw, scrollWidth: document.documentElement.scrollWidth, amounts: 0, off: [],
-    headerHeight: Math.round(document.querySelector(".header .width").getBoundingClientRect().height)};
+    headerHeight: Math.round(document.querySelector(".header .width").getBoundingClientRect().height),
+    wideTables: [...document.querySelectorAll(".table-wrap")].filter(w => w.scrollWidth > w.clientWidth + 1)
+      .map(w => (w.getAttribute("aria-label") || "unnamed") + " (" + w.scrollWidth + " px in " + w.clientWidth + ")")};
   const re = /£[0-9,]+\.[0-9]{2}/g;
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
@@ -123,6 +131,12 @@ const pageFitJS = `(() => {
 })()`
 
 func TestFirstQuoteInEightPageLoads(t *testing.T) {
+	atEachWidth(t, walkFirstQuote)
+}
+
+// atEachWidth runs walk on a fresh demo portal in a new tab, JavaScript
+// off, at a desktop width and on a 390 × 844 phone.
+func atEachWidth(t *testing.T, walk func(*testing.T, *testPortal, *journey)) {
 	for _, size := range []struct {
 		name          string
 		width, height int64
@@ -132,7 +146,7 @@ func TestFirstQuoteInEightPageLoads(t *testing.T) {
 			ctx := requireBrowser(t)
 			j := &journey{t: t, ctx: ctx, width: size.width, narrow: size.width < 768, shots: os.Getenv("PORTAL_SCREENSHOTS")}
 			do(t, ctx, chromedp.EmulateViewport(size.width, size.height), scripts(false))
-			walkFirstQuote(t, p, j)
+			walk(t, p, j)
 		})
 	}
 }
@@ -303,4 +317,74 @@ func TestJourneyErrorStatesOnAPhone(t *testing.T) {
 	if s := text(t, ctx, ".error-summary"); !strings.Contains(s, "must be a real date") {
 		t.Errorf("error summary %q", s)
 	}
+}
+
+// TestMoneyTablesFitAPhone: the pages of each role that show money in
+// tables, at 1280 px and on a 390 × 844 phone with JavaScript off: axe is
+// clean, nothing scrolls sideways (neither the page nor any table), and
+// every amount is on screen.
+func TestMoneyTablesFitAPhone(t *testing.T) {
+	atEachWidth(t, func(t *testing.T, p *testPortal, j *journey) {
+		ctx := j.ctx
+		visit := func(path, what string) {
+			t.Helper()
+			resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(p.url+path))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			j.arrived(resp.Status, 200, what)
+		}
+		follow := func(sel, what string) {
+			t.Helper()
+			j.arrived(press(t, ctx, sel), 200, what)
+		}
+
+		visit("/transparency", "transparency")
+		visit("/transparency/savings", "savings")
+		visit("/agreements/"+store.DemoAgreementMoU, "agreement")
+
+		browserSignIn(t, ctx, p, "buyer@northshire.example")
+		visit("/", "buyer home")
+		visit("/baskets", "baskets")
+		follow(`main table a[href^="/baskets/"]`, "basket")
+		basketURL, _ := chromedp.Run(ctx, chromedp.Location())
+		basketID := basketURL[strings.LastIndex(basketURL, "/")+1:]
+		visit("/baskets", "baskets again")
+		follow(`#recent-quotes ~ .table-wrap a[href^="/quotes/"]`, "quote")
+		// A basket with a long history shows its latest entries and
+		// links to the rest.
+		r, err := p.db.SignIn(context.Background(), store.SignInAttempt{Email: "buyer@northshire.example", Password: store.DemoPasswordDefault})
+		if err != nil {
+			t.Fatal(err)
+		}
+		long, err := p.db.CreateBasket(context.Background(), &r.User, "Depot mobiles with a long history")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range store.BasketTimelineLimit {
+			if _, err := p.db.AddLine(context.Background(), &r.User, long.ID, store.LineForm{Offering: "business-unlimited-5g-sim", Quantity: "1", TermMonths: "24"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		visit("/baskets/"+strconv.FormatInt(long.ID, 10), "long basket")
+		follow("#all-history", "basket history")
+		signOut(t, ctx)
+
+		browserSignIn(t, ctx, p, "catalogue@vmo2b.example")
+		visit("/supplier", "supplier offerings")
+		visit("/supplier/offerings/business-4g-sim-10gb", "supplier offering")
+		do(t, ctx, typeInto("#monthly", "10.50")) // from today: the change logs have a row
+		follow(`main form button[type=submit]`, "supplier offering changed")
+		visit("/agreements/"+store.DemoAgreementMoU+"/changes", "change log")
+		if log := text(t, ctx, "main table tbody"); !strings.Contains(log, "£10.50") {
+			t.Errorf("the change log lacks the new price:\n%s", log)
+		}
+		visit("/offerings/business-4g-sim-10gb", "offering with changes")
+		signOut(t, ctx)
+
+		browserSignIn(t, ctx, p, "reviewer@ccs.example")
+		visit("/review", "review queue")
+		visit("/review/baskets/"+basketID, "review basket")
+		signOut(t, ctx)
+	})
 }
