@@ -339,7 +339,51 @@ func scanAward(r scanner, withSnapshot bool) (Award, error) {
 	return a, nil
 }
 
+// awardTotals sums the awards matching q: from the day totals
+// (award_day_totals, kept by triggers) when the filters are all ones they
+// hold (agreement, whole UK days, value band), else from the versions.
 func awardTotals(ctx context.Context, tx *sql.Tx, q AwardQuery) (AwardTotals, error) {
+	if q.Organisation != "" {
+		return awardTotalsFromVersions(ctx, tx, q)
+	}
+	var t AwardTotals
+	conds := []string{"1"}
+	var args []any
+	if q.Agreement != "" {
+		conds = append(conds, "agreement_id = (SELECT id FROM agreements WHERE slug = :agreement)")
+		args = append(args, sql.Named("agreement", q.Agreement))
+	}
+	// The same dates awardFilter reads (an unreadable one is no filter).
+	if t, err := time.ParseInLocation(time.DateOnly, q.From, London); err == nil {
+		conds = append(conds, "day >= :from")
+		args = append(args, sql.Named("from", t.Format(time.DateOnly)))
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, q.To, London); err == nil {
+		conds = append(conds, "day <= :to")
+		args = append(args, sql.Named("to", t.Format(time.DateOnly)))
+	}
+	if q.Band != "" {
+		conds = append(conds, "band = :band")
+		args = append(args, sql.Named("band", q.Band))
+	}
+	var lastDay sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(awards), 0), coalesce(sum(net_pence), 0), coalesce(sum(vat_pence), 0),
+		coalesce(sum(gross_pence), 0), coalesce(sum(savings_pence), 0), max(day) FROM award_day_totals WHERE `+strings.Join(conds, " AND "), args...).
+		Scan(&t.Count, &t.NetPence, &t.VATPence, &t.GrossPence, &t.Saved, &lastDay); err != nil || t.Count == 0 {
+		return t, err
+	}
+	// The latest approval is on the last day with an award: read that
+	// day's few versions.
+	day := q
+	day.From, day.To = lastDay.String, lastDay.String
+	latest, err := awardTotalsFromVersions(ctx, tx, day)
+	t.Latest = latest.Latest
+	return t, err
+}
+
+// awardTotalsFromVersions sums the awards matching q from the approved
+// versions themselves.
+func awardTotalsFromVersions(ctx context.Context, tx *sql.Tx, q AwardQuery) (AwardTotals, error) {
 	var t AwardTotals
 	var latest sql.NullString
 	// Totals read the date index (or one organisation's quotes): the
