@@ -85,6 +85,13 @@ const (
 	AwardSortValue = "value" // largest gross value first
 	// AwardsPerPage is how many awards a register page lists.
 	AwardsPerPage = 50
+	// RegisterMaxPage is the last page number the register lists (the
+	// newest 5,000 awards of a filter, in its order). A page is found by
+	// skipping the entries before it, so page 2,000 would read 100,000 of
+	// them; beyond this page the register asks the visitor to narrow the
+	// filter (dates, organisation, agreement, value band) or download the
+	// CSV, which holds every award.
+	RegisterMaxPage = 100
 )
 
 // earliestAwardDate is the earliest date filter accepted.
@@ -191,6 +198,14 @@ func (q AwardQuery) With(fn func(*AwardQuery)) AwardQuery {
 	return q
 }
 
+// SortLabel says the query's order in words: "newest" or "highest value".
+func (q AwardQuery) SortLabel() string {
+	if q.Sort == AwardSortValue {
+		return "highest value"
+	}
+	return "newest"
+}
+
 // Filtered reports whether any filter is set.
 func (q AwardQuery) Filtered() bool {
 	return q.Agreement != "" || q.Organisation != "" || q.From != "" || q.To != "" || q.Band != ""
@@ -256,6 +271,14 @@ type AwardRegister struct {
 	Agreements    []Choice
 	Organisations []Choice
 }
+
+// ListedPages is how many pages of the register's filter are listed: all
+// of them up to RegisterMaxPage.
+func (r AwardRegister) ListedPages() int { return min(r.Pages, RegisterMaxPage) }
+
+// Unlisted reports whether the page asked for is past RegisterMaxPage
+// (and then the register holds no awards).
+func (r AwardRegister) Unlisted() bool { return r.Page > RegisterMaxPage }
 
 // awardFilter is the FROM and WHERE clauses and arguments shared by the
 // register, its totals and the exports: the one reading of an AwardQuery's
@@ -417,6 +440,9 @@ func (db *DB) AwardRegister(ctx context.Context, q AwardQuery) (AwardRegister, e
 			return err
 		}
 		r.Pages = max(1, (r.Totals.Count+AwardsPerPage-1)/AwardsPerPage)
+		if r.Page > RegisterMaxPage {
+			return nil // not listed: the page says how to narrow the filter
+		}
 		// The page's versions first, from the index alone, then their
 		// details: a deep page skips index entries, not joined rows.
 		from, where, args := awardFilter(q, false)
