@@ -272,6 +272,11 @@ type AwardRegister struct {
 	Organisations []Choice
 }
 
+// fewAgreementAwards is how many awards an agreement may have and still
+// have a register page read from its quotes and sorted, rather than by
+// walking every award in order for its own.
+var fewAgreementAwards = 5_000
+
 // ListedPages is how many pages of the register's filter are listed: all
 // of them up to RegisterMaxPage.
 func (r AwardRegister) ListedPages() int { return min(r.Pages, RegisterMaxPage) }
@@ -287,16 +292,16 @@ func (r AwardRegister) Unlisted() bool { return r.Page > RegisterMaxPage }
 //
 // SQLite's planner, without statistics, prefers the review queue's index on
 // status, which would read every approved row from the table and sort it;
-// so the plan is chosen here: for one organisation, from its quotes (a few
-// thousand at most), else along the approved versions' partial index in the
-// order asked for (dates and values are ranges of it, and a page stops
-// after its rows).
-func awardFilter(q AwardQuery, withQuotes bool) (from, where string, args []any) {
+// so the plan is chosen here: for one organisation, or when fromQuotes
+// (an agreement with few awards), from the quotes (a few thousand at
+// most), else along the approved versions' partial index in the order
+// asked for (dates and values are ranges of it, and a page stops after its
+// rows).
+func awardFilter(q AwardQuery, withQuotes, fromQuotes bool) (from, where string, args []any) {
 	conds := []string{"v.status = 'approved'"}
-	if q.Organisation != "" {
+	fromQuotes = fromQuotes || q.Organisation != ""
+	if fromQuotes {
 		from = ` FROM quotes q CROSS JOIN quote_versions v INDEXED BY quote_versions_approved_quote ON v.quote_id = q.id`
-		conds = append(conds, "q.org_id = (SELECT id FROM organisations WHERE identifier = :org COLLATE NOCASE)")
-		args = append(args, sql.Named("org", q.Organisation))
 	} else {
 		index := "quote_versions_approved_date"
 		if q.Sort == AwardSortValue {
@@ -307,8 +312,19 @@ func awardFilter(q AwardQuery, withQuotes bool) (from, where string, args []any)
 			from += ` JOIN quotes q ON q.id = v.quote_id`
 		}
 	}
+	if q.Organisation != "" {
+		conds = append(conds, "q.org_id = (SELECT id FROM organisations WHERE identifier = :org COLLATE NOCASE)")
+		args = append(args, sql.Named("org", q.Organisation))
+	}
 	if q.Agreement != "" {
-		conds = append(conds, "v.quote_id IN (SELECT id FROM quotes WHERE agreement_id = (SELECT id FROM agreements WHERE slug = :agreement))")
+		// Along the index, each version's quote is looked up by its key
+		// (an IN list of the agreement's quotes would first be built
+		// whole: 100,000 of them for the main agreement).
+		quoteAgreement := "(SELECT aq.agreement_id FROM quotes aq WHERE aq.id = v.quote_id)"
+		if withQuotes || fromQuotes {
+			quoteAgreement = "q.agreement_id"
+		}
+		conds = append(conds, quoteAgreement+" = (SELECT id FROM agreements WHERE slug = :agreement)")
 		args = append(args, sql.Named("agreement", q.Agreement))
 	}
 	// Approval times are stored as RFC 3339 UTC, so the UK days' bounds
@@ -412,7 +428,7 @@ func awardTotalsFromVersions(ctx context.Context, tx *sql.Tx, q AwardQuery) (Awa
 	// Totals read the date index (or one organisation's quotes): the
 	// order does not matter, and the date filters are ranges of it.
 	q.Sort = AwardSortDate
-	from, where, args := awardFilter(q, false)
+	from, where, args := awardFilter(q, false, false)
 	err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(v.net_total_pence), 0), coalesce(sum(v.vat_pence), 0),
 		coalesce(sum(v.gross_total_pence), 0), coalesce(sum(v.savings_pence), 0), max(v.decided_at)`+from+where, args...).
 		Scan(&t.Count, &t.NetPence, &t.VATPence, &t.GrossPence, &t.Saved, &latest)
@@ -443,9 +459,20 @@ func (db *DB) AwardRegister(ctx context.Context, q AwardQuery) (AwardRegister, e
 		if r.Page > RegisterMaxPage {
 			return nil // not listed: the page says how to narrow the filter
 		}
+		// An agreement with few awards is read from its quotes: along
+		// the index, its awards could be anywhere among all the others.
+		var fromQuotes bool
+		if q.Agreement != "" && q.Organisation == "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(awards), 0) FROM award_day_totals
+				WHERE agreement_id = (SELECT id FROM agreements WHERE slug = ?)`, q.Agreement).Scan(&n); err != nil {
+				return err
+			}
+			fromQuotes = n <= fewAgreementAwards
+		}
 		// The page's versions first, from the index alone, then their
 		// details: a deep page skips index entries, not joined rows.
-		from, where, args := awardFilter(q, false)
+		from, where, args := awardFilter(q, false, fromQuotes)
 		args = append(args, sql.Named("limit", AwardsPerPage), sql.Named("offset", (r.Page-1)*AwardsPerPage))
 		r.Awards, err = collect(ctx, tx, func(s scanner) (Award, error) { return scanAward(s, false) },
 			`SELECT `+awardColumns+` FROM (SELECT v.id`+from+where+awardOrder(q)+` LIMIT :limit OFFSET :offset) p
@@ -476,7 +503,7 @@ func (db *DB) EachAward(ctx context.Context, q AwardQuery, snapshots bool, fn fu
 	if snapshots {
 		cols += ", v.snapshot"
 	}
-	from, where, args := awardFilter(q, true)
+	from, where, args := awardFilter(q, true, false)
 	return db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+cols+from+awardJoins+where+awardOrder(q), args...)
 		if err != nil {

@@ -136,6 +136,21 @@ func TestAwardDayTotals(t *testing.T) {
 		}
 	}
 
+	// An agreement's page is read from its quotes when it has few awards,
+	// along the index otherwise: both plans give the exports' awards in
+	// the exports' order (registerKeys compares them).
+	saved := fewAgreementAwards
+	for _, few := range []int{saved, 0} {
+		fewAgreementAwards = few
+		for _, q := range []AwardQuery{{Agreement: DemoAgreementMoU}, {Agreement: DemoAgreementFFC, Sort: AwardSortValue},
+			{Agreement: DemoAgreementMoU, Band: Band30kTo100k, From: "2026-03-29"}} {
+			if keys, _ := registerKeys(t, f, q); len(keys) == 0 {
+				t.Errorf("%s: no awards", q.URL("/transparency"))
+			}
+		}
+	}
+	fewAgreementAwards = saved
+
 	t.Run("a later approval", func(t *testing.T) {
 		approveAt(utc("2027-01-05T10:00:00Z"), "net-90000")
 		approveAt(utc("2027-01-05T11:00:00Z"), "ffc-line")
