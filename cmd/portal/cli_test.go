@@ -189,6 +189,7 @@ func TestBadCommandLines(t *testing.T) {
 		{"serve flag without its value", []string{"serve", "-addr"}, "flag needs an argument: -addr", false},
 		{"bad trusted proxy", []string{"serve", "-db", db, "-trusted-proxies", "10.0.0.1"}, "is not a CIDR range", false},
 		{"no room for the page cache", []string{"serve", "-db", db, "-page-cache-mb", "0"}, "-page-cache-mb must be at least 1", false},
+		{"negative memory limit", []string{"serve", "-db", db, "-memory-limit-mb", "-5"}, "-memory-limit-mb must be 0 (no limit)", false},
 		{"unknown migrate flag", []string{"migrate", "-nope"}, "flag provided but not defined: -nope", false},
 		{"seed without a count", []string{"seed", "-db", db}, "give -offerings N, -baskets N or -awards N", false},
 		{"seed with a negative count", []string{"seed", "-db", db, "-offerings", "-3"}, "give -offerings N, -baskets N or -awards N", false},
@@ -225,4 +226,32 @@ func TestBadCommandLines(t *testing.T) {
 			t.Errorf("got %q, %v; want the usage and no error", out, err)
 		}
 	})
+}
+
+// The soft memory limit `portal serve` sets: the flag plus the response
+// cache, none when the operator set GOMEMLIMIT or asked for none.
+func TestSoftMemoryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		gomemlimit string
+		wantMiB    int64
+	}{
+		{"default", nil, "", 72 + 8},
+		{"bigger response cache", []string{"-page-cache-mb", "32"}, "", 72 + 32},
+		{"flag", []string{"-memory-limit-mb", "200"}, "", 200 + 8},
+		{"no limit", []string{"-memory-limit-mb", "0"}, "", 0},
+		{"GOMEMLIMIT wins", []string{"-memory-limit-mb", "200"}, "1GiB", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			cfg, err := parseServe(append([]string{"-db", filepath.Join(t.TempDir(), "p.db")}, tc.args...), &stderr)
+			if err != nil {
+				t.Fatalf("parseServe: %v\n%s", err, stderr.String())
+			}
+			if got := softMemoryLimit(cfg, tc.gomemlimit); got != tc.wantMiB<<20 {
+				t.Errorf("limit: got %d bytes, want %d MiB", got, tc.wantMiB)
+			}
+		})
+	}
 }
