@@ -160,6 +160,15 @@ func TestAwardDayTotals(t *testing.T) {
 		}
 	})
 
+	t.Run("no approval without its time", func(t *testing.T) {
+		_, ref := f.submitted(t, f.newBuyer(t, "Council without a time"), "No time", "net-25000", 1, 1)
+		_, err := f.db.w.ExecContext(f.ctx, `UPDATE quote_versions SET status = 'approved', decided_at = NULL
+			WHERE quote_id = (SELECT id FROM quotes WHERE ref = ?)`, ref.Ref)
+		if err == nil || !strings.Contains(err.Error(), "approval time") {
+			t.Fatalf("approved without decided_at: %v, want the trigger to refuse it", err)
+		}
+	})
+
 	t.Run("portal check", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "copy.db")
 		if _, err := f.db.w.ExecContext(f.ctx, `VACUUM INTO ?`, path); err != nil {

@@ -33,6 +33,7 @@ CREATE VIEW award_day_changes (decided_at, agreement_id, list_pence, net_pence, 
 -- the Go rules.
 CREATE TRIGGER award_day_changes_apply INSTEAD OF INSERT ON award_day_changes
 BEGIN
+    SELECT RAISE(ABORT, 'an approved quote version needs its approval time (decided_at)') WHERE new.decided_at IS NULL;
     INSERT INTO award_day_totals (day, agreement_id, band, awards, list_pence, net_pence, vat_pence, gross_pence, savings_pence)
     VALUES (
         CASE WHEN new.decided_at >= date(substr(new.decided_at, 1, 4) || '-03-25', 'weekday 0') || 'T01:00:00Z'
