@@ -278,7 +278,8 @@ func TestETagFollowsThePagesData(t *testing.T) {
 		// …is approved (by another process here: the review decision has
 		// no store method yet).
 		other := otherProcess(t, path)
-		if _, err := other.ExecContext(ctx, `UPDATE quote_versions SET status = 'approved' WHERE status = 'submitted'`); err != nil {
+		if _, err := other.ExecContext(ctx, `UPDATE quote_versions SET status = 'approved', decided_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+			WHERE status = 'submitted'`); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.RefreshVersions(ctx); err != nil {

@@ -14,10 +14,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"portal/store"
+	"portal/views"
 )
 
 // ocdsSchemaDir finds the official OCDS schemas, which live outside the
@@ -461,6 +463,63 @@ func TestRegisterPage(t *testing.T) {
 		t.Fatalf("bad date: got %d, want 400", w.Code)
 	}
 	checkErrorSummary(t, parseHTML(t, w.Body.Bytes()), "from", "real date")
+}
+
+// TestRegisterPagesPastTheListed asks for pages past the last one the
+// register lists (store.RegisterMaxPage): a filter with fewer pages says
+// the page is empty and links to its last page; a filter with more pages
+// keeps its totals, lists no awards, and says how to narrow the filter or
+// download the CSV; a listed page's pager never links past the last
+// listed page.
+func TestRegisterPagesPastTheListed(t *testing.T) {
+	e, _ := newTestServer(t)
+	past := strconv.Itoa(store.RegisterMaxPage + 1)
+	w := get(e, "/transparency?agreement="+store.DemoAgreementMoU+"&page="+past)
+	if w.Code != http.StatusOK {
+		t.Fatalf("got %d", w.Code)
+	}
+	doc := parseHTML(t, w.Body.Bytes())
+	if doc.Find("#awards").Length() != 0 || doc.Find("#unlisted").Length() != 0 || doc.Find(`a[href="/transparency?agreement=`+store.DemoAgreementMoU+`"]`).Length() == 0 {
+		t.Errorf("page %s of the demo's one page: want no awards, no notice, a link to page 1", past)
+	}
+	if got := text(doc.Find("#results")); !strings.Contains(got, "3 approved awards") {
+		t.Errorf("count %q, want the filter's 3 awards still counted", got)
+	}
+
+	// 100,003 awards (2,001 pages), rendered as the handler would.
+	render := func(r store.AwardRegister) *goquery.Document {
+		t.Helper()
+		var buf bytes.Buffer
+		if err := views.Register(views.RegisterProps{Page: views.Page{Title: "Transparency register"}, Register: r}).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		return parseHTML(t, buf.Bytes())
+	}
+	q := store.AwardQuery{Agreement: store.DemoAgreementMoU, Page: 1000}
+	r := store.AwardRegister{Query: q, Page: q.Page, Pages: 2001, Totals: store.AwardTotals{Count: 100_003}}
+	doc = render(r)
+	if doc.Find("#unlisted").Length() != 1 || doc.Find("#awards").Length() != 0 {
+		t.Fatalf("page 1000 of 2,001: want the notice #unlisted and no awards table")
+	}
+	for _, href := range []string{"/transparency/awards.csv?agreement=" + store.DemoAgreementMoU,
+		"/transparency?agreement=" + store.DemoAgreementMoU + "&page=" + strconv.Itoa(store.RegisterMaxPage)} {
+		if doc.Find(`#unlisted a[href="`+href+`"]`).Length() == 0 {
+			t.Errorf("the notice does not link to %s", href)
+		}
+	}
+	q.Page = 1
+	r.Query, r.Page, r.Awards = q, 1, []store.Award{{Ref: "Q-2026-000001", Version: 1}}
+	doc = render(r)
+	last := 0
+	doc.Find(`nav.pagination a`).Each(func(_ int, a *goquery.Selection) {
+		href, _ := a.Attr("href")
+		u, _ := url.Parse(href)
+		n, _ := strconv.Atoi(u.Query().Get("page"))
+		last = max(last, n)
+	})
+	if last != store.RegisterMaxPage {
+		t.Errorf("the pager links up to page %d, want %d (the last listed)", last, store.RegisterMaxPage)
+	}
 }
 
 func TestSpendCSV(t *testing.T) {

@@ -6,6 +6,7 @@ package store
 // live database with a checked backup.
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +24,7 @@ import (
 
 // Finding is one problem that CheckFile found.
 type Finding struct {
-	Check  string // "integrity", "foreign keys", "schema", "quotes", "approvals"
+	Check  string // "integrity", "foreign keys", "schema", "quotes", "approvals", "award totals"
 	Detail string
 }
 
@@ -97,7 +99,109 @@ func CheckFile(ctx context.Context, path string) (CheckReport, error) {
 	checkQuotes(ctx, conn, &rep, add)
 	checkApprovals(ctx, conn, add)
 	checkSavingsCategories(ctx, conn, add)
+	checkAwardDays(ctx, conn, add)
 	return rep, nil
+}
+
+// awardDayKey is one row of award_day_totals: a UK day, an agreement, a
+// value band.
+type awardDayKey struct {
+	Day       string
+	Agreement int64
+	Band      string
+}
+
+// awardDaySums is what award_day_totals holds for one key.
+type awardDaySums struct {
+	Awards                         int64
+	List, Net, VAT, Gross, Savings int64
+}
+
+// checkAwardDays recomputes the register's day totals (award_day_totals,
+// kept by triggers) from the approved quote versions, with the Go rules
+// for the UK day (Europe/London) and the value band, and reports every row
+// that differs.
+func checkAwardDays(ctx context.Context, conn *sql.DB, add func(string, string, ...any)) {
+	var has bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'award_day_totals')`).Scan(&has); err != nil || !has {
+		return // a database from before the day totals existed
+	}
+	want := map[awardDayKey]awardDaySums{}
+	rows, err := conn.QueryContext(ctx, `SELECT v.decided_at, q.agreement_id, v.list_total_pence, v.net_total_pence, v.vat_pence,
+		v.gross_total_pence, v.savings_pence FROM quote_versions v JOIN quotes q ON q.id = v.quote_id WHERE v.status = 'approved'`)
+	if err != nil {
+		add("award totals", "%v", err)
+		return
+	}
+	for rows.Next() {
+		var at string
+		var k awardDayKey
+		var s awardDaySums
+		if err := rows.Scan(&at, &k.Agreement, &s.List, &s.Net, &s.VAT, &s.Gross, &s.Savings); err != nil {
+			rows.Close()
+			add("award totals", "%v", err)
+			return
+		}
+		k.Day, k.Band = parseTimestamp(at).In(London).Format(time.DateOnly), valueBand(s.Gross)
+		w := want[k]
+		want[k] = awardDaySums{w.Awards + 1, w.List + s.List, w.Net + s.Net, w.VAT + s.VAT, w.Gross + s.Gross, w.Savings + s.Savings}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		add("award totals", "%v", err)
+		return
+	}
+	got := map[awardDayKey]awardDaySums{}
+	rows, err = conn.QueryContext(ctx, `SELECT day, agreement_id, band, awards, list_pence, net_pence, vat_pence, gross_pence, savings_pence
+		FROM award_day_totals`)
+	if err != nil {
+		add("award totals", "%v", err)
+		return
+	}
+	for rows.Next() {
+		var k awardDayKey
+		var s awardDaySums
+		if err := rows.Scan(&k.Day, &k.Agreement, &k.Band, &s.Awards, &s.List, &s.Net, &s.VAT, &s.Gross, &s.Savings); err != nil {
+			rows.Close()
+			add("award totals", "%v", err)
+			return
+		}
+		got[k] = s
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		add("award totals", "%v", err)
+		return
+	}
+	var keys []awardDayKey
+	for k := range want {
+		keys = append(keys, k)
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b awardDayKey) int {
+		return cmp.Or(cmp.Compare(a.Day, b.Day), cmp.Compare(a.Agreement, b.Agreement), cmp.Compare(a.Band, b.Band))
+	})
+	bad := 0
+	for _, k := range keys {
+		if got[k] == want[k] {
+			continue
+		}
+		if bad++; bad <= maxFindings {
+			add("award totals", "%s, agreement %d, band %s: the register's day totals hold %s, the approved quotes add up to %s",
+				k.Day, k.Agreement, k.Band, got[k], want[k])
+		}
+	}
+	if bad > maxFindings {
+		add("award totals", "and %d more", bad-maxFindings)
+	}
+}
+
+func (s awardDaySums) String() string {
+	return fmt.Sprintf("%d awards (list %d, net %d, VAT %d, gross %d, savings %d pence)", s.Awards, s.List, s.Net, s.VAT, s.Gross, s.Savings)
 }
 
 // pragmaRows runs a checking pragma and returns its first maxFindings rows

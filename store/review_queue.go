@@ -137,6 +137,20 @@ func bandCondition(band, col string) string {
 	return ""
 }
 
+// valueBand is the value band (a ValueBands value) a gross value falls in:
+// the same bounds as bandCondition. The register's day totals
+// (award_day_totals, migration 0014) store it; portal check recomputes
+// them with it.
+func valueBand(grossPence int64) string {
+	switch {
+	case grossPence < band30kPence:
+		return BandUnder30k
+	case grossPence < band100kPence:
+		return Band30kTo100k
+	}
+	return Band100kPlus
+}
+
 // ValueBands are the band filter's choices (PRODUCT.md §8).
 var ValueBands = []Choice{
 	{Value: BandUnder30k, Label: "Under £30,000"},

@@ -85,6 +85,13 @@ const (
 	AwardSortValue = "value" // largest gross value first
 	// AwardsPerPage is how many awards a register page lists.
 	AwardsPerPage = 50
+	// RegisterMaxPage is the last page number the register lists (the
+	// newest 5,000 awards of a filter, in its order). A page is found by
+	// skipping the entries before it, so page 2,000 would read 100,000 of
+	// them; beyond this page the register asks the visitor to narrow the
+	// filter (dates, organisation, agreement, value band) or download the
+	// CSV, which holds every award.
+	RegisterMaxPage = 100
 )
 
 // earliestAwardDate is the earliest date filter accepted.
@@ -191,6 +198,14 @@ func (q AwardQuery) With(fn func(*AwardQuery)) AwardQuery {
 	return q
 }
 
+// SortLabel says the query's order in words: "newest" or "highest value".
+func (q AwardQuery) SortLabel() string {
+	if q.Sort == AwardSortValue {
+		return "highest value"
+	}
+	return "newest"
+}
+
 // Filtered reports whether any filter is set.
 func (q AwardQuery) Filtered() bool {
 	return q.Agreement != "" || q.Organisation != "" || q.From != "" || q.To != "" || q.Band != ""
@@ -257,6 +272,19 @@ type AwardRegister struct {
 	Organisations []Choice
 }
 
+// fewAgreementAwards is how many awards an agreement may have and still
+// have a register page read from its quotes and sorted, rather than by
+// walking every award in order for its own.
+var fewAgreementAwards = 5_000
+
+// ListedPages is how many pages of the register's filter are listed: all
+// of them up to RegisterMaxPage.
+func (r AwardRegister) ListedPages() int { return min(r.Pages, RegisterMaxPage) }
+
+// Unlisted reports whether the page asked for is past RegisterMaxPage
+// (and then the register holds no awards).
+func (r AwardRegister) Unlisted() bool { return r.Page > RegisterMaxPage }
+
 // awardFilter is the FROM and WHERE clauses and arguments shared by the
 // register, its totals and the exports: the one reading of an AwardQuery's
 // filters. The FROM clause names quote_versions v, and quotes q when
@@ -264,16 +292,16 @@ type AwardRegister struct {
 //
 // SQLite's planner, without statistics, prefers the review queue's index on
 // status, which would read every approved row from the table and sort it;
-// so the plan is chosen here: for one organisation, from its quotes (a few
-// thousand at most), else along the approved versions' partial index in the
-// order asked for (dates and values are ranges of it, and a page stops
-// after its rows).
-func awardFilter(q AwardQuery, withQuotes bool) (from, where string, args []any) {
+// so the plan is chosen here: for one organisation, or when fromQuotes
+// (an agreement with few awards), from the quotes (a few thousand at
+// most), else along the approved versions' partial index in the order
+// asked for (dates and values are ranges of it, and a page stops after its
+// rows).
+func awardFilter(q AwardQuery, withQuotes, fromQuotes bool) (from, where string, args []any) {
 	conds := []string{"v.status = 'approved'"}
-	if q.Organisation != "" {
+	fromQuotes = fromQuotes || q.Organisation != ""
+	if fromQuotes {
 		from = ` FROM quotes q CROSS JOIN quote_versions v INDEXED BY quote_versions_approved_quote ON v.quote_id = q.id`
-		conds = append(conds, "q.org_id = (SELECT id FROM organisations WHERE identifier = :org COLLATE NOCASE)")
-		args = append(args, sql.Named("org", q.Organisation))
 	} else {
 		index := "quote_versions_approved_date"
 		if q.Sort == AwardSortValue {
@@ -284,8 +312,19 @@ func awardFilter(q AwardQuery, withQuotes bool) (from, where string, args []any)
 			from += ` JOIN quotes q ON q.id = v.quote_id`
 		}
 	}
+	if q.Organisation != "" {
+		conds = append(conds, "q.org_id = (SELECT id FROM organisations WHERE identifier = :org COLLATE NOCASE)")
+		args = append(args, sql.Named("org", q.Organisation))
+	}
 	if q.Agreement != "" {
-		conds = append(conds, "v.quote_id IN (SELECT id FROM quotes WHERE agreement_id = (SELECT id FROM agreements WHERE slug = :agreement))")
+		// Along the index, each version's quote is looked up by its key
+		// (an IN list of the agreement's quotes would first be built
+		// whole: 100,000 of them for the main agreement).
+		quoteAgreement := "(SELECT aq.agreement_id FROM quotes aq WHERE aq.id = v.quote_id)"
+		if withQuotes || fromQuotes {
+			quoteAgreement = "q.agreement_id"
+		}
+		conds = append(conds, quoteAgreement+" = (SELECT id FROM agreements WHERE slug = :agreement)")
 		args = append(args, sql.Named("agreement", q.Agreement))
 	}
 	// Approval times are stored as RFC 3339 UTC, so the UK days' bounds
@@ -339,13 +378,57 @@ func scanAward(r scanner, withSnapshot bool) (Award, error) {
 	return a, nil
 }
 
+// awardTotals sums the awards matching q: from the day totals
+// (award_day_totals, kept by triggers) when the filters are all ones they
+// hold (agreement, whole UK days, value band), else from the versions.
 func awardTotals(ctx context.Context, tx *sql.Tx, q AwardQuery) (AwardTotals, error) {
+	if q.Organisation != "" {
+		return awardTotalsFromVersions(ctx, tx, q)
+	}
+	var t AwardTotals
+	conds := []string{"1"}
+	var args []any
+	if q.Agreement != "" {
+		conds = append(conds, "agreement_id = (SELECT id FROM agreements WHERE slug = :agreement)")
+		args = append(args, sql.Named("agreement", q.Agreement))
+	}
+	// The same dates awardFilter reads (an unreadable one is no filter).
+	if t, err := time.ParseInLocation(time.DateOnly, q.From, London); err == nil {
+		conds = append(conds, "day >= :from")
+		args = append(args, sql.Named("from", t.Format(time.DateOnly)))
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, q.To, London); err == nil {
+		conds = append(conds, "day <= :to")
+		args = append(args, sql.Named("to", t.Format(time.DateOnly)))
+	}
+	if q.Band != "" {
+		conds = append(conds, "band = :band")
+		args = append(args, sql.Named("band", q.Band))
+	}
+	var lastDay sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(awards), 0), coalesce(sum(net_pence), 0), coalesce(sum(vat_pence), 0),
+		coalesce(sum(gross_pence), 0), coalesce(sum(savings_pence), 0), max(day) FROM award_day_totals WHERE `+strings.Join(conds, " AND "), args...).
+		Scan(&t.Count, &t.NetPence, &t.VATPence, &t.GrossPence, &t.Saved, &lastDay); err != nil || t.Count == 0 {
+		return t, err
+	}
+	// The latest approval is on the last day with an award: read that
+	// day's few versions.
+	day := q
+	day.From, day.To = lastDay.String, lastDay.String
+	latest, err := awardTotalsFromVersions(ctx, tx, day)
+	t.Latest = latest.Latest
+	return t, err
+}
+
+// awardTotalsFromVersions sums the awards matching q from the approved
+// versions themselves.
+func awardTotalsFromVersions(ctx context.Context, tx *sql.Tx, q AwardQuery) (AwardTotals, error) {
 	var t AwardTotals
 	var latest sql.NullString
 	// Totals read the date index (or one organisation's quotes): the
 	// order does not matter, and the date filters are ranges of it.
 	q.Sort = AwardSortDate
-	from, where, args := awardFilter(q, false)
+	from, where, args := awardFilter(q, false, false)
 	err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(v.net_total_pence), 0), coalesce(sum(v.vat_pence), 0),
 		coalesce(sum(v.gross_total_pence), 0), coalesce(sum(v.savings_pence), 0), max(v.decided_at)`+from+where, args...).
 		Scan(&t.Count, &t.NetPence, &t.VATPence, &t.GrossPence, &t.Saved, &latest)
@@ -373,9 +456,23 @@ func (db *DB) AwardRegister(ctx context.Context, q AwardQuery) (AwardRegister, e
 			return err
 		}
 		r.Pages = max(1, (r.Totals.Count+AwardsPerPage-1)/AwardsPerPage)
+		if r.Page > RegisterMaxPage {
+			return nil // not listed: the page says how to narrow the filter
+		}
+		// An agreement with few awards is read from its quotes: along
+		// the index, its awards could be anywhere among all the others.
+		var fromQuotes bool
+		if q.Agreement != "" && q.Organisation == "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(awards), 0) FROM award_day_totals
+				WHERE agreement_id = (SELECT id FROM agreements WHERE slug = ?)`, q.Agreement).Scan(&n); err != nil {
+				return err
+			}
+			fromQuotes = n <= fewAgreementAwards
+		}
 		// The page's versions first, from the index alone, then their
 		// details: a deep page skips index entries, not joined rows.
-		from, where, args := awardFilter(q, false)
+		from, where, args := awardFilter(q, false, fromQuotes)
 		args = append(args, sql.Named("limit", AwardsPerPage), sql.Named("offset", (r.Page-1)*AwardsPerPage))
 		r.Awards, err = collect(ctx, tx, func(s scanner) (Award, error) { return scanAward(s, false) },
 			`SELECT `+awardColumns+` FROM (SELECT v.id`+from+where+awardOrder(q)+` LIMIT :limit OFFSET :offset) p
@@ -406,7 +503,7 @@ func (db *DB) EachAward(ctx context.Context, q AwardQuery, snapshots bool, fn fu
 	if snapshots {
 		cols += ", v.snapshot"
 	}
-	from, where, args := awardFilter(q, true)
+	from, where, args := awardFilter(q, true, false)
 	return db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+cols+from+awardJoins+where+awardOrder(q), args...)
 		if err != nil {
