@@ -1147,9 +1147,14 @@ func (db *DB) SearchOfferings(ctx context.Context, p SearchParams) (SearchResult
 		return SearchResult{}, err
 	}
 	key := p.key()
+	// A result holds its offerings as they were read, so one kept while
+	// the index is behind the catalogue could show an offering withdrawn
+	// since: while it is behind, results are neither served from the
+	// cache nor kept (the matches and lists, which depend only on the
+	// index, still are).
 	db.search.mu.Lock()
 	res, ok := db.search.results[key]
-	ok = ok && db.search.index == idx
+	ok = ok && db.search.index == idx && !stale
 	db.search.mu.Unlock()
 	if ok {
 		res.Stale = stale
@@ -1166,7 +1171,7 @@ func (db *DB) SearchOfferings(ctx context.Context, p SearchParams) (SearchResult
 	}
 	db.search.mu.Lock()
 	res, ok = db.search.results[key]
-	ok = ok && db.search.index == idx
+	ok = ok && db.search.index == idx && !stale
 	db.search.mu.Unlock()
 	if ok {
 		res.Stale = stale
@@ -1192,7 +1197,7 @@ func (db *DB) SearchOfferings(ctx context.Context, p SearchParams) (SearchResult
 		return SearchResult{}, err
 	}
 	c.mu.Lock()
-	if n := len(res.Offerings); c.index == idx && n <= resultCacheBudget/4 { // not whole-catalogue CSV exports
+	if n := len(res.Offerings); c.index == idx && !stale && n <= resultCacheBudget/4 { // not whole-catalogue CSV exports
 		if len(c.results) >= searchCacheSize || c.resultOfferings+n > resultCacheBudget {
 			clear(c.results)
 			c.resultOfferings = 0

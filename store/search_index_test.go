@@ -104,7 +104,11 @@ func TestIndexRebuildDoesNotStallSearch(t *testing.T) {
 		t.Fatalf("while the rebuild was held: %d builds finished, want none", got-builds)
 	}
 
-	// A withdrawal shows at once, even from the previous index.
+	// A withdrawal shows at once, even from the previous index, and even
+	// for a search whose result was computed just before it.
+	if got := slugsOf(mustSearch(t, db, cheap).Offerings); !slices.Contains(got, "bolt-sim-10gb") {
+		t.Fatalf("before the withdrawal, during the rebuild: got %v, want bolt-sim-10gb among them", got)
+	}
 	setOfferingActive(t, db, "bolt-sim-10gb", false)
 	if got := slugsOf(mustSearch(t, db, cheap).Offerings); slices.Contains(got, "bolt-sim-10gb") || !slices.Contains(got, "acme-iot-sim") {
 		t.Errorf("after a withdrawal, during the rebuild: got %v, want bolt-sim-10gb left out (and acme-iot-sim, from the previous index, in)", got)
